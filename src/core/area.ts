@@ -1,0 +1,19 @@
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import type { ViewOptions } from '@opentelemetry/sdk-metrics';
+import type { Config } from '../config';
+import type { Registry } from './registry';
+
+/** What every instrumented area gets when the preload starts it. */
+export interface AreaContext {
+  readonly config: Config;
+  /** autoprom's own pre-bound families (see recorder.ts). */
+  readonly registry: Registry;
+  /** Servers autoprom itself owns (the metrics endpoint): their requests are never measured. */
+  readonly ownServers: Set<object>;
+}
+
+/** What an area hands back: instrumentations to register and Views for the MeterProvider. */
+export interface AreaSetup {
+  readonly instrumentations?: readonly Instrumentation[];
+  readonly views?: readonly ViewOptions[];
+}

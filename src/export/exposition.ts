@@ -1,0 +1,59 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
+import type { MetricProducer, ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { warn } from '../core/log';
+
+/** Prometheus text format 0.0.4, the only format served. */
+export const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+/**
+ * OpenTelemetry's Prometheus exporter used as a pull reader, serialized django-style: no
+ * `target_info`, no `otel_scope_*` labels, and no `# UNIT` lines (django's exposition has
+ * none; OpenTelemetry instruments carry units such as `s` that Views cannot remove).
+ */
+export class Exposition {
+  readonly reader: PrometheusExporter;
+  private readonly serializer = new PrometheusSerializer('', false, undefined, true, true);
+
+  constructor(producers: MetricProducer[]) {
+    this.reader = new PrometheusExporter({
+      preventServerStart: true,
+      withoutScopeInfo: true,
+      withoutTargetInfo: true,
+      metricProducers: producers,
+    });
+  }
+
+  /** The exposition text as of now. */
+  async render(): Promise<string> {
+    const { resourceMetrics, errors } = await this.reader.collect();
+    for (const e of errors) warn(`metrics collection error: ${String(e)}`);
+    return this.serializer.serialize(withoutUnits(resourceMetrics));
+  }
+
+  /** A request handler that answers with the exposition (the django `metrics` view). */
+  readonly handle = (_req: IncomingMessage, res: ServerResponse): void => {
+    this.render().then(
+      (body) => {
+        res.statusCode = 200;
+        res.setHeader('Content-Type', CONTENT_TYPE);
+        res.end(body);
+      },
+      (err: unknown) => {
+        res.statusCode = 500;
+        res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+        res.end(`# autoprom: metrics collection failed: ${String(err)}\n`);
+      },
+    );
+  };
+}
+
+function withoutUnits(rm: ResourceMetrics): ResourceMetrics {
+  return {
+    resource: rm.resource,
+    scopeMetrics: rm.scopeMetrics.map((sm) => ({
+      scope: sm.scope,
+      metrics: sm.metrics.map((m) => (m.descriptor.unit === '' ? m : { ...m, descriptor: { ...m.descriptor, unit: '' } })),
+    })),
+  };
+}

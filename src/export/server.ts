@@ -1,0 +1,72 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { warn } from '../core/log';
+
+export interface MetricsServerOptions {
+  /** Ports to try in order; the first free one wins. */
+  readonly ports: readonly number[];
+  /** undefined: all interfaces. */
+  readonly host: string | undefined;
+  readonly path: string;
+  readonly handle: (req: IncomingMessage, res: ServerResponse) => void;
+}
+
+export interface MetricsServer {
+  readonly server: Server;
+  /** The port it listens on, once listening; undefined when every port was busy. */
+  readonly port: Promise<number | undefined>;
+}
+
+/** The path part of a request URL (no query string), without allocating for the common case. */
+function pathOf(url: string | undefined): string {
+  if (url === undefined) return '/';
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+/**
+ * autoprom's own HTTP server for the metrics endpoint. It never keeps the process alive
+ * (unref), and a busy port is a warning, never a crash: with a range, the next port is tried.
+ */
+export function startMetricsServer(options: MetricsServerOptions): MetricsServer {
+  const server = createServer((req, res) => {
+    if (pathOf(req.url) === options.path && (req.method === 'GET' || req.method === 'HEAD')) {
+      options.handle(req, res);
+    } else {
+      res.statusCode = 404;
+      res.end();
+    }
+  });
+  server.unref();
+  // Keep-alive scrapes must not hold the process open either.
+  server.on('connection', (socket) => socket.unref());
+
+  const port = new Promise<number | undefined>((resolve) => {
+    let i = 0;
+    const where = (p: number) => `${options.host ?? '0.0.0.0'}:${p}`;
+    const tryNext = () => {
+      const p = options.ports[i];
+      server.listen({ port: p, host: options.host, exclusive: true });
+    };
+    server.on('listening', () => {
+      const address = server.address();
+      resolve(typeof address === 'object' && address !== null ? address.port : options.ports[i]);
+    });
+    server.on('error', (err: NodeJS.ErrnoException) => {
+      if (server.listening) return; // errors after listening are the client's problem, not ours
+      const busy = err.code === 'EADDRINUSE' || err.code === 'EACCES';
+      if (busy && i + 1 < options.ports.length) {
+        i++;
+        tryNext();
+        return;
+      }
+      if (options.ports.length > 1) {
+        warn(`no free port in PROMETHEUS_METRICS_EXPORT_PORT_RANGE (${options.ports[0]}-${options.ports[options.ports.length - 1]}, last error ${err.code ?? err.message}); metrics endpoint not started, the application runs on`);
+      } else {
+        warn(`cannot listen on ${where(options.ports[0])} (${err.code ?? err.message}); metrics endpoint not started, the application runs on`);
+      }
+      resolve(undefined);
+    });
+    tryNext();
+  });
+  return { server, port };
+}

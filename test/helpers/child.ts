@@ -1,0 +1,119 @@
+/**
+ * Run a test application in a child process under the preload, and scrape its endpoint.
+ * Apps print `READY <json>` on stdout once listening; the preload itself prints nothing there.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import * as path from 'node:path';
+import { parseExposition, type Exposition } from './exposition';
+
+export const ROOT = path.resolve(__dirname, '..', '..', '..');
+export const REGISTER_CJS = path.join(ROOT, 'dist', 'register.js');
+export const REGISTER_ESM = path.join(ROOT, 'dist', 'register.mjs');
+export const APPS = path.join(ROOT, 'test', 'apps');
+
+/** A free TCP port on 127.0.0.1 (bound and released). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const port = typeof a === 'object' && a !== null ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface AppOptions {
+  /** 'require' (CommonJS, default), 'import' (ES module preload) or 'none' (no autoprom). */
+  preload?: 'require' | 'import' | 'none';
+  env?: Record<string, string | undefined>;
+  args?: string[];
+  /** Preload path override (the packed tarball's, in end-to-end tests). */
+  register?: string;
+  cwd?: string;
+  /** Wait for READY on stdout (default true). */
+  waitReady?: boolean;
+}
+
+export interface RunningApp {
+  readonly child: ChildProcess;
+  /** What the app printed on READY (JSON). */
+  readonly ready: Record<string, unknown>;
+  readonly metricsPort: number;
+  stdout(): string;
+  stderr(): string;
+  scrape(pathname?: string): Promise<Exposition>;
+  scrapeText(pathname?: string): Promise<string>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export async function startApp(script: string, options: AppOptions = {}): Promise<RunningApp> {
+  const metricsPort = options.env?.PROMETHEUS_METRICS_EXPORT_PORT !== undefined ? Number(options.env.PROMETHEUS_METRICS_EXPORT_PORT) : await freePort();
+  const preload = options.preload ?? 'require';
+  const args: string[] = [];
+  if (preload === 'require') args.push('--require', options.register ?? REGISTER_CJS);
+  if (preload === 'import') args.push('--import', options.register ?? `file://${REGISTER_ESM}`);
+  args.push(...(options.args ?? []), path.isAbsolute(script) ? script : path.join(APPS, script));
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('OTEL_') && !k.startsWith('PROMETHEUS_')) env[k] = v;
+  env.PROMETHEUS_METRICS_EXPORT_PORT = String(metricsPort);
+  env.PROMETHEUS_METRICS_EXPORT_ADDRESS = '127.0.0.1';
+  for (const [k, v] of Object.entries(options.env ?? {})) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  const child = spawn(process.execPath, args, { env, cwd: options.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+
+  let ready: Record<string, unknown> = {};
+  if (options.waitReady !== false) {
+    ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`app ${script} not ready in 20s\nstdout: ${out}\nstderr: ${err}`)), 20000);
+      const check = () => {
+        const m = /^READY (.*)$/m.exec(out);
+        if (m !== null) {
+          clearTimeout(timer);
+          child.stdout!.off('data', check);
+          resolve(JSON.parse(m[1]) as Record<string, unknown>);
+        }
+      };
+      child.stdout!.on('data', check);
+      void exited.then(({ code, signal }) => {
+        clearTimeout(timer);
+        reject(new Error(`app ${script} exited (${code ?? signal}) before READY\nstdout: ${out}\nstderr: ${err}`));
+      });
+      check();
+    });
+  }
+
+  const scrapeText = async (pathname = '/metrics'): Promise<string> => {
+    const res = await fetch(`http://127.0.0.1:${metricsPort}${pathname}`);
+    if (res.status !== 200) throw new Error(`scrape ${pathname}: HTTP ${res.status}`);
+    return res.text();
+  };
+  return {
+    child,
+    ready,
+    metricsPort,
+    stdout: () => out,
+    stderr: () => err,
+    scrapeText,
+    scrape: async (pathname?: string) => parseExposition(await scrapeText(pathname)),
+    exited,
+    stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      const { code } = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
