@@ -1,0 +1,103 @@
+import { strict as assert } from 'node:assert';
+import { parseSqlTarget, parseSqlTargets, SqlTargetCache } from '../src/db/sql';
+
+type Row = [sql: string, expected: Array<[string, string]>];
+
+// SQL as the ORMs emit it (Sequelize 6, TypeORM, Knex 3, Drizzle, Prisma's pg adapter, MikroORM).
+const ORM_SQL: Row[] = [
+  ['INSERT INTO "ap_users" ("id","name","createdAt","updatedAt") VALUES (DEFAULT,$1,$2,$3) RETURNING "id","name","createdAt","updatedAt";', [['insert', 'ap_users']]],
+  ['UPDATE "ap_users" SET "name"=$1,"updatedAt"=$2 WHERE "id" = $3', [['update', 'ap_users']]],
+  ['DELETE FROM "ap_users" WHERE "id" = 1', [['delete', 'ap_users']]],
+  ['INSERT INTO "ap_photo"("name", "views") VALUES ($1, DEFAULT) RETURNING "id", "views"', [['insert', 'ap_photo']]],
+  ['UPDATE "ap_photo" SET "name" = $1 WHERE "id" IN ($2)', [['update', 'ap_photo']]],
+  ['DELETE FROM "ap_photo" WHERE "id" = $1', [['delete', 'ap_photo']]],
+  ['insert into "ap_books" ("title") values ($1) returning "id"', [['insert', 'ap_books']]],
+  ['update "ap_books" set "title" = $1 where "id" = $2', [['update', 'ap_books']]],
+  ['delete from "ap_books" where "id" = $1', [['delete', 'ap_books']]],
+  ['insert into "ap_pets" ("id", "name") values (default, $1), (default, $2) returning "id", "name"', [['insert', 'ap_pets']]],
+  ['INSERT INTO "public"."User" ("email","name") VALUES ($1,$2) RETURNING "public"."User"."id", "public"."User"."email"', [['insert', 'User']]],
+  ['UPDATE "public"."User" SET "name" = $1 WHERE ("public"."User"."id" = $2 AND 1=1) RETURNING "public"."User"."id"', [['update', 'User']]],
+  ['DELETE FROM "public"."User" WHERE ("public"."User"."id" = $1 AND 1=1)', [['delete', 'User']]],
+  ['insert into "author" ("name") values ($1) returning "id"', [['insert', 'author']]],
+  ['insert into "ap_users" ("name") values ($1) on conflict ("name") do update set "name" = excluded."name" returning "id"', [['insert', 'ap_users']]],
+  ['INSERT INTO ap_t (a) VALUES (1) ON CONFLICT DO NOTHING', [['insert', 'ap_t']]],
+];
+
+const SHAPES: Row[] = [
+  ['insert into public.ap_orders values (1)', [['insert', 'ap_orders']]],
+  ['INSERT INTO Public.AP_Orders VALUES (1)', [['insert', 'ap_orders']]],
+  ['INSERT INTO "Ap Mixed ""Case""" VALUES (1)', [['insert', 'Ap Mixed "Case"']]],
+  ['insert into mydb.public."ApX" (a) values (1)', [['insert', 'ApX']]],
+  ['  \n\t-- a comment; with INSERT INTO wrong\n/* block /* nested */ UPDATE wrong */ UPDATE ONLY ap_t SET a = 1', [['update', 'ap_t']]],
+  ['/* traceparent=00-abc */ DELETE FROM ONLY "s"."ap_t" WHERE a = $1', [['delete', 'ap_t']]],
+  ['DELETE FROM ap_t', [['delete', 'ap_t']]],
+  ['delete from ap_t;', [['delete', 'ap_t']]],
+  ['UPDATE ap_t AS t SET a = 1', [['update', 'ap_t']]],
+  ['UPDATE ap_t\nSET a = 1', [['update', 'ap_t']]],
+  ['INSERT INTO ap_t(a) SELECT 1', [['insert', 'ap_t']]],
+  ['WITH x AS (SELECT 1 AS a) INSERT INTO ap_t (a) SELECT a FROM x RETURNING a', [['insert', 'ap_t']]],
+  ['with recursive "x"(n) as not materialized (select 1 union all select n+1 from x where n < 3), y as (select \')\' as p) update ap_t set a = 1', [['update', 'ap_t']]],
+  ['WITH moved AS (DELETE FROM ap_src WHERE a > 1 RETURNING *) INSERT INTO ap_dst SELECT * FROM moved', [['delete', 'ap_src'], ['insert', 'ap_dst']]],
+  ['INSERT INTO ap_a VALUES (1); UPDATE ap_b SET x = \'; DELETE FROM nope\'; DELETE FROM "ap;c"', [['insert', 'ap_a'], ['update', 'ap_b'], ['delete', 'ap;c']]],
+  ['SELECT 1; INSERT INTO ap_a VALUES ($$;INSERT INTO nope$$); select $tag$ ; $tag$; delete from ap_b', [['insert', 'ap_a'], ['delete', 'ap_b']]],
+  ["UPDATE ap_a SET s = E'it\\'s; DELETE FROM nope'; DELETE FROM ap_b", [['update', 'ap_a'], ['delete', 'ap_b']]],
+  ['(INSERT INTO ap_a VALUES (1))', [['insert', 'ap_a']]],
+];
+
+const NOTHING: string[] = [
+  '',
+  '   ',
+  'SELECT * FROM ap_t',
+  'select "insert into x" from t',
+  'CREATE TABLE ap_t (id serial primary key)',
+  'CREATE FUNCTION f() RETURNS void LANGUAGE sql BEGIN ATOMIC INSERT INTO ap_t VALUES (1); END',
+  'BEGIN',
+  'COMMIT',
+  'EXPLAIN ANALYZE INSERT INTO ap_t VALUES (1)',
+  'MERGE INTO ap_t USING s ON true WHEN MATCHED THEN DELETE',
+  'COPY ap_t FROM STDIN',
+  'INSERT ap_t VALUES (1)',
+  'DELETE ap_t',
+  'INSERT INTO',
+  'UPDATE',
+  'INSERT INTO U&"d\\0061t" VALUES (1)',
+  'INSERT INTO "" VALUES (1)',
+  'INSERT INTO "unterminated VALUES (1)',
+  'WITH x AS (SELECT 1 INSERT INTO ap_t VALUES (1)',
+  "UPDATE ap_u SET a = 'unterminated; DELETE FROM ap_v",
+  '-- INSERT INTO ap_t VALUES (1)',
+  '/* unterminated INSERT INTO ap_t',
+  'UPDATE $1 SET a = 1',
+];
+
+describe('db: parseSqlTargets', () => {
+  for (const [sql, expected] of [...ORM_SQL, ...SHAPES]) {
+    it(`${JSON.stringify(sql).slice(0, 90)}`, () => {
+      assert.deepEqual(
+        parseSqlTargets(sql).map((t) => [t.operation, t.table]),
+        expected,
+      );
+    });
+  }
+  for (const sql of NOTHING) {
+    it(`nothing from ${JSON.stringify(sql).slice(0, 80)}`, () => {
+      assert.deepEqual(parseSqlTargets(sql), []);
+    });
+  }
+
+  it('parseSqlTarget gives the single target, or undefined for several or none', () => {
+    assert.deepEqual(parseSqlTarget('insert into ap_t values (1)'), { operation: 'insert', table: 'ap_t' });
+    assert.equal(parseSqlTarget('insert into ap_a values (1); insert into ap_b values (1)'), undefined);
+    assert.equal(parseSqlTarget('select 1'), undefined);
+  });
+
+  it('the cache returns the same answer, stays bounded and skips long texts', () => {
+    const cache = new SqlTargetCache(3);
+    for (let i = 0; i < 10; i++) assert.deepEqual(cache.get(`update ap_t${i} set a = 1`), [{ operation: 'update', table: `ap_t${i}` }]);
+    assert.ok(cache.size <= 3);
+    const long = `insert into ap_big values ('${'x'.repeat(10000)}')`;
+    assert.deepEqual(cache.get(long), [{ operation: 'insert', table: 'ap_big' }]);
+    assert.ok(cache.size <= 3);
+    assert.equal(cache.get('select 1'), cache.get('select 1'));
+  });
+});
