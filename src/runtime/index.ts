@@ -1,6 +1,24 @@
+import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
 import type { AreaContext, AreaSetup } from '../core/area';
+import { ProcessMetricsInstrumentation } from './process-metrics';
+import { runtimeViews } from './views';
 
-/** process_* and nodejs_* under prom-client's names. */
-export function setupRuntime(_ctx: AreaContext): AreaSetup {
-  return {};
+/** prom-client's collectDefaultMetrics default: event loop delay sampled every 10 ms. */
+const EVENT_LOOP_RESOLUTION_MS = 10;
+
+/**
+ * process_* and nodejs_* under prom-client's names, help texts and labels (its
+ * collectDefaultMetrics), so existing Node.js dashboards work unchanged. Event loop delay
+ * statistics, GC durations and heap spaces come from OpenTelemetry's runtime instrumentation
+ * through Views; the rest is read by autoprom's own observables at collection time.
+ */
+export function setupRuntime(ctx: AreaContext): AreaSetup {
+  const { namespace, cardinalityLimit, latencyBuckets } = ctx.config;
+  return {
+    instrumentations: [
+      new RuntimeNodeInstrumentation({ monitoringPrecision: EVENT_LOOP_RESOLUTION_MS }),
+      new ProcessMetricsInstrumentation({ namespace, cardinalityLimit }),
+    ],
+    views: runtimeViews({ namespace, cardinalityLimit, latencyBuckets }),
+  };
 }
