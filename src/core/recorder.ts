@@ -49,7 +49,8 @@ abstract class Family<S extends Series> {
   /** The series with no labels, for label-less families (created eagerly so it is always exposed). */
   readonly only: S | undefined;
 
-  constructor(readonly spec: FamilySpec, readonly exposedName: string, readonly limit: number) {
+  // Bucket boundaries (histograms) are a base field: the base constructor already calls make().
+  constructor(readonly spec: FamilySpec, readonly exposedName: string, readonly limit: number, readonly boundaries: readonly number[] = []) {
     if (spec.labels.length === 0) {
       this.only = this.make([]);
       this.series.set('', this.only);
@@ -89,8 +90,8 @@ export class CounterFamily extends Family<CounterSeries> {
 }
 
 export class HistogramFamily extends Family<HistogramSeries> {
-  constructor(spec: FamilySpec, exposedName: string, limit: number, readonly boundaries: readonly number[]) {
-    super(spec, exposedName, limit);
+  constructor(spec: FamilySpec, exposedName: string, limit: number, boundaries: readonly number[]) {
+    super(spec, exposedName, limit, boundaries);
   }
   protected make(labelValues: readonly string[]): HistogramSeries {
     return new HistogramSeries(labelValues, this.boundaries);
