@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
-import type { MetricProducer, ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import type { MetricProducer } from '@opentelemetry/sdk-metrics';
 import { warn } from '../core/log';
+import { serializePrometheus } from './serialize';
 
 /** Prometheus text format 0.0.4, the only format served. */
 export const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -13,7 +14,6 @@ export const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
  */
 export class Exposition {
   readonly reader: PrometheusExporter;
-  private readonly serializer = new PrometheusSerializer('', false, undefined, true, true);
 
   constructor(producers: MetricProducer[]) {
     this.reader = new PrometheusExporter({
@@ -28,7 +28,7 @@ export class Exposition {
   async render(): Promise<string> {
     const { resourceMetrics, errors } = await this.reader.collect();
     for (const e of errors) warn(`metrics collection error: ${String(e)}`);
-    return this.serializer.serialize(withoutUnits(resourceMetrics));
+    return serializePrometheus(resourceMetrics);
   }
 
   /** A request handler that answers with the exposition (the django `metrics` view). */
@@ -45,15 +45,5 @@ export class Exposition {
         res.end(`# autoprom: metrics collection failed: ${String(err)}\n`);
       },
     );
-  };
-}
-
-function withoutUnits(rm: ResourceMetrics): ResourceMetrics {
-  return {
-    resource: rm.resource,
-    scopeMetrics: rm.scopeMetrics.map((sm) => ({
-      scope: sm.scope,
-      metrics: sm.metrics.map((m) => (m.descriptor.unit === '' ? m : { ...m, descriptor: { ...m.descriptor, unit: '' } })),
-    })),
   };
 }
