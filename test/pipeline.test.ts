@@ -216,6 +216,25 @@ describe('pipeline: preload, exporter and process behaviour', () => {
     assert.match(app.stdout(), /^READY \{.*\}\n$/);
   });
 
+  it('metricsHandler serves the same exposition from the app\'s own server', async () => {
+    const app = track(await startApp('pipeline-inapp.js'));
+    const port = app.ready.port as number;
+    await get(port, '/page');
+    const inApp = parseExposition(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+    // As django's metrics view, the in-app scrape is itself a request of the app.
+    assert.equal(valueOf(inApp, 'django_http_requests_before_middlewares_total'), 2);
+    assert.equal(valueOf(inApp, 'django_http_responses_before_middlewares_total'), 1);
+    const own = await app.scrape();
+    assert.equal(valueOf(own, 'django_http_responses_before_middlewares_total'), 2);
+  });
+
+  it('metricsHandler answers 503 when autoprom is not running', async () => {
+    const app = track(await startApp('pipeline-inapp.js', { preload: 'none' }));
+    const res = await fetch(`http://127.0.0.1:${app.ready.port as number}/metrics`);
+    assert.equal(res.status, 503);
+    assert.match(await res.text(), /autoprom is not running/);
+  });
+
   it('OTEL_METRICS_EXPORTER=otlp pushes the same families to an OTLP/HTTP receiver', async () => {
     const bodies: Buffer[] = [];
     const receiver: Server = createServer((req, res) => {
