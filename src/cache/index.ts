@@ -1,6 +1,9 @@
 import type { AreaContext, AreaSetup } from '../core/area';
+import { IoredisCacheInstrumentation } from './ioredis';
+import { declareCacheFamilies } from './series';
 
-/** django_cache_* from ioredis. */
-export function setupRedis(_ctx: AreaContext): AreaSetup {
-  return {};
+/** django_cache_* from ioredis (the `ioredis` instrumentation name). */
+export function setupRedis(ctx: AreaContext): AreaSetup {
+  declareCacheFamilies(ctx.registry);
+  return { instrumentations: [new IoredisCacheInstrumentation(ctx)] };
 }

@@ -1,0 +1,269 @@
+/**
+ * django_cache_* from ioredis, with no application code.
+ *
+ * Patches `Redis.prototype.sendCommand` and `Cluster.prototype.sendCommand`: every command
+ * of every API (promise, callback, pipeline, MULTI, `call`) passes there. A read command's
+ * outcome is taken from its own resolve/reject (wrapped once per Command object), so:
+ * - a command re-sent from the offline queue, or resent after a reconnect, or redirected
+ *   inside a cluster, is the same Command object and counts once;
+ * - a rejection (refused connection, timeout, error reply, connection lost) is seen
+ *   without attaching a handler to the application's promise, which stays exactly as
+ *   ioredis made it (an unhandled rejection is still unhandled).
+ * OpenTelemetry's instrumentation-ioredis is not used: it records no metric, its
+ * responseHook never sees rejections and fires twice for offline-queued commands.
+ */
+import { InstrumentationBase, InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
+import type { AreaContext } from '../core/area';
+import { warn } from '../core/log';
+import { commandKind, keysRead, tallyExecSlot, tallyReply, type ReadKind } from './reads';
+import { cacheSeries, type CacheSeries } from './series';
+
+/**
+ * ioredis itself, and the alias under which an application runs two majors side by side
+ * (`npm i ioredis5@npm:ioredis@5`): the module hooks match the installed directory name.
+ */
+export const IOREDIS_MODULE_NAMES = ['ioredis', 'ioredis5'] as const;
+const SUPPORTED_VERSIONS = ['>=5.0.0 <7'];
+
+/** Marks a Command autoprom has already seen (offline queue, reconnect and redirect re-sends). */
+const SEEN = Symbol('autoprom.cache.seen');
+/** The series of a client, resolved on its first read. */
+const SERIES = Symbol('autoprom.cache.series');
+/** An open non-pipelined MULTI on a client (`multi({ pipeline: false })`). */
+const OPEN_MULTI = Symbol('autoprom.cache.multi');
+/** Reads queued inside the MULTI of one pipeline write (keyed on the pipeline's stream object). */
+const PIPELINE_READS = Symbol('autoprom.cache.pipelineReads');
+/** Marks a prototype method as autoprom's wrapper, holding the original. */
+const ORIGINAL = Symbol('autoprom.cache.original');
+
+interface CommandLike {
+  name: string;
+  args: unknown[];
+  resolve: (value: unknown) => unknown;
+  reject: (err: unknown) => unknown;
+  inTransaction?: boolean;
+  pipelineIndex?: number;
+  [SEEN]?: true;
+}
+
+interface QueuedRead {
+  kind: ReadKind;
+  keys: number;
+  /** Position in the pipeline (pipelined MULTI) or among the commands since MULTI (direct MULTI). */
+  position: number;
+}
+
+interface OpenMulti {
+  /** Commands sent since MULTI. */
+  count: number;
+  reads: QueuedRead[];
+}
+
+interface ClientLike {
+  options?: { connectionName?: unknown; redisOptions?: { connectionName?: unknown } };
+  [SERIES]?: CacheSeries;
+  [OPEN_MULTI]?: OpenMulti;
+}
+
+interface PipelineStreamLike {
+  isPipeline?: boolean;
+  [PIPELINE_READS]?: QueuedRead[];
+}
+
+type SendCommand = (this: ClientLike, command: CommandLike, stream?: PipelineStreamLike, ...rest: unknown[]) => unknown;
+type Wrapped = SendCommand & { [ORIGINAL]?: SendCommand };
+
+/** `backend` label of a client: its connectionName when set, else `redis`. */
+export function backendName(options: ClientLike['options'], cluster: boolean): string {
+  const name = cluster ? options?.redisOptions?.connectionName : options?.connectionName;
+  return typeof name === 'string' && name !== '' ? name : 'redis';
+}
+
+export class IoredisCacheInstrumentation extends InstrumentationBase {
+  private ctx: AreaContext | undefined;
+
+  constructor(ctx: AreaContext) {
+    super('autoprom-ioredis-cache', '0.1.0', {});
+    this.ctx = ctx;
+  }
+
+  protected override init(): InstrumentationNodeModuleDefinition[] {
+    return IOREDIS_MODULE_NAMES.map(
+      (name) => new InstrumentationNodeModuleDefinition(name, SUPPORTED_VERSIONS, (exports: unknown) => this.patch(exports), (exports: unknown) => this.unpatch(exports)),
+    );
+  }
+
+  /** Patch the prototypes (not the exports), so the CommonJS exports and an ES module namespace both see it. */
+  private patch(moduleExports: unknown): unknown {
+    try {
+      for (const { proto, cluster } of clientPrototypes(moduleExports)) {
+        const current = proto.sendCommand as Wrapped;
+        if (typeof current !== 'function' || current[ORIGINAL] !== undefined) continue;
+        const wrapped = this.wrapSendCommand(current, cluster);
+        Object.defineProperty(proto, 'sendCommand', { value: wrapped, writable: true, configurable: true, enumerable: false });
+      }
+    } catch (err) {
+      warn(`could not instrument ioredis (cache metrics off): ${(err as Error)?.message ?? String(err)}`);
+    }
+    return moduleExports;
+  }
+
+  private unpatch(moduleExports: unknown): void {
+    for (const { proto } of clientPrototypes(moduleExports)) {
+      const current = proto.sendCommand as Wrapped;
+      if (typeof current === 'function' && current[ORIGINAL] !== undefined) {
+        Object.defineProperty(proto, 'sendCommand', { value: current[ORIGINAL], writable: true, configurable: true, enumerable: false });
+      }
+    }
+  }
+
+  private wrapSendCommand(original: SendCommand, cluster: boolean): Wrapped {
+    const instrumentation = this;
+    const wrapped: Wrapped = function sendCommand(this: ClientLike, command: CommandLike) {
+      // The hot path for every other command: one Map lookup and one property read.
+      const kind = command === null || typeof command !== 'object' ? undefined : commandKind(command.name);
+      if ((kind !== undefined || this[OPEN_MULTI] !== undefined) && command[SEEN] !== true && instrumentation._enabled) {
+        try {
+          observeCommand(this, command, arguments[1] as PipelineStreamLike | undefined, kind, cluster, instrumentation.ctx);
+        } catch (err) {
+          warn(`internal error in ioredis cache metrics (metrics may be incomplete): ${(err as Error)?.stack ?? String(err)}`);
+        }
+      }
+      // eslint-disable-next-line prefer-rest-params
+      return original.apply(this, arguments as unknown as Parameters<SendCommand>);
+    };
+    wrapped[ORIGINAL] = original;
+    return wrapped;
+  }
+}
+
+function clientPrototypes(moduleExports: unknown): Array<{ proto: Record<string, unknown>; cluster: boolean }> {
+  const found: Array<{ proto: Record<string, unknown>; cluster: boolean }> = [];
+  const seen = new Set<unknown>();
+  const roots: unknown[] = [moduleExports, (moduleExports as { default?: unknown } | null)?.default];
+  for (const root of roots) {
+    if (root === null || root === undefined) continue;
+    const r = root as { Redis?: unknown; Cluster?: unknown; prototype?: unknown };
+    for (const [ctor, cluster] of [[r.Redis, false], [typeof root === 'function' ? root : undefined, false], [r.Cluster, true]] as const) {
+      const proto = (ctor as { prototype?: Record<string, unknown> } | undefined)?.prototype;
+      if (proto === undefined || seen.has(proto) || typeof proto.sendCommand !== 'function') continue;
+      seen.add(proto);
+      found.push({ proto, cluster });
+    }
+  }
+  return found;
+}
+
+function seriesOf(client: ClientLike, cluster: boolean, ctx: AreaContext): CacheSeries {
+  let s = client[SERIES];
+  if (s === undefined) {
+    s = cacheSeries(ctx.registry, backendName(client.options, cluster));
+    client[SERIES] = s;
+  }
+  return s;
+}
+
+/** Book-keep one command the first time it is sent. */
+function observeCommand(client: ClientLike, command: CommandLike, stream: PipelineStreamLike | undefined, kind: ReturnType<typeof commandKind>, cluster: boolean, ctx: AreaContext | undefined): void {
+  if (ctx === undefined) return;
+  command[SEEN] = true;
+  const pipelined = stream !== undefined && stream !== null && stream.isPipeline === true;
+
+  // A direct (non-pipelined) MULTI: replies are QUEUED until EXEC, so reads are settled from EXEC's reply.
+  const open = pipelined ? undefined : client[OPEN_MULTI];
+  if (open !== undefined && kind !== 'exec' && kind !== 'discard') {
+    const position = open.count++;
+    if (kind === 'single' || kind === 'mget' || kind === 'hmget') open.reads.push({ kind, keys: keysRead(kind, command.args), position });
+    return;
+  }
+
+  switch (kind) {
+    case 'multi':
+      if (!pipelined) client[OPEN_MULTI] = { count: 0, reads: [] };
+      return;
+    case 'discard':
+      if (!pipelined) client[OPEN_MULTI] = undefined;
+      return;
+    case 'exec': {
+      let reads: QueuedRead[] | undefined;
+      if (pipelined) {
+        reads = stream[PIPELINE_READS];
+        stream[PIPELINE_READS] = undefined;
+      } else if (open !== undefined) {
+        reads = open.reads;
+        client[OPEN_MULTI] = undefined;
+      }
+      if (reads === undefined || reads.length === 0) return;
+      // Pipelined: reads carry pipeline positions, and EXEC's reply answers the commands just before EXEC.
+      const execPosition = pipelined ? command.pipelineIndex : undefined;
+      if (pipelined && typeof execPosition !== 'number') return;
+      settleFromExec(command, reads, execPosition, seriesOf(client, cluster, ctx));
+      return;
+    }
+    case undefined:
+      return;
+    default: {
+      const keys = keysRead(kind, command.args);
+      if (pipelined && command.inTransaction === true) {
+        if (typeof command.pipelineIndex !== 'number') return;
+        (stream[PIPELINE_READS] ??= []).push({ kind, keys, position: command.pipelineIndex });
+        return;
+      }
+      settleFromOwnReply(command, kind, keys, seriesOf(client, cluster, ctx));
+    }
+  }
+}
+
+/** Count a read when ioredis settles it, first settlement only (a late reply after a timeout is not counted). */
+function settleFromOwnReply(command: CommandLike, kind: ReadKind, keys: number, series: CacheSeries): void {
+  const resolve = command.resolve;
+  const reject = command.reject;
+  let settled = false;
+  command.resolve = function (this: unknown, value: unknown) {
+    if (!settled) {
+      settled = true;
+      try {
+        series.tally(tallyReply(kind, keys, value));
+      } catch {
+        // Counting must never change what the application receives.
+      }
+    }
+    return resolve.apply(this, arguments as unknown as [unknown]);
+  };
+  command.reject = function (this: unknown, err: unknown) {
+    if (!settled) {
+      settled = true;
+      series.fail(keys);
+    }
+    return reject.apply(this, arguments as unknown as [unknown]);
+  };
+}
+
+/** Count the reads queued in a MULTI from the EXEC reply (or its failure). */
+function settleFromExec(exec: CommandLike, reads: QueuedRead[], execPosition: number | undefined, series: CacheSeries): void {
+  const resolve = exec.resolve;
+  const reject = exec.reject;
+  let settled = false;
+  exec.resolve = function (this: unknown, value: unknown) {
+    if (!settled) {
+      settled = true;
+      try {
+        // A nil EXEC reply means WATCH aborted the transaction: nothing was read.
+        if (Array.isArray(value)) {
+          const first = execPosition === undefined ? 0 : execPosition - value.length;
+          for (const r of reads) series.tally(tallyExecSlot(r.kind, r.keys, value[r.position - first]));
+        }
+      } catch {
+        // Counting must never change what the application receives.
+      }
+    }
+    return resolve.apply(this, arguments as unknown as [unknown]);
+  };
+  exec.reject = function (this: unknown, err: unknown) {
+    if (!settled) {
+      settled = true;
+      for (const r of reads) series.fail(r.keys);
+    }
+    return reject.apply(this, arguments as unknown as [unknown]);
+  };
+}
