@@ -1,0 +1,392 @@
+'use strict';
+/**
+ * autoprom overhead benchmark: `npm run bench` (full), `node bench/run.js --smoke` (CI proof
+ * that it runs, a few seconds, numbers meaningless), `node bench/run.js --profile` (where
+ * autoprom's time goes under load). Prints Markdown for the README; never a pass/fail on time.
+ *
+ * Options: --reps N --duration S --warmup S --connections C --scrapes N --startup-runs N
+ *          --only id,id --no-peers --out FILE
+ */
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { median, freePort, onPath, cleanEnv, startServer, rssOf, runWrk, httpGet, sampleSum, table, fmt } = require('./lib/util');
+const { selfTimes } = require('./lib/profile');
+
+const ROOT = path.resolve(__dirname, '..');
+const APPS = path.join(__dirname, 'apps');
+const PEERS = path.join(__dirname, 'peers');
+const RESULTS = path.join(__dirname, 'results');
+const REGISTER = path.join(ROOT, 'dist', 'register.js');
+const OTEL_AUTO = '@opentelemetry/auto-instrumentations-node';
+
+// ---------- options ----------
+function parseOptions(argv) {
+  const o = { smoke: false, profile: false, peers: true, only: undefined, out: undefined };
+  const numbers = { reps: 5, duration: 10, warmup: 2, connections: 50, scrapes: 20, 'startup-runs': 10 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--smoke') o.smoke = true;
+    else if (a === '--profile') o.profile = true;
+    else if (a === '--no-peers') o.peers = false;
+    else if (a === '--only') o.only = new Set(argv[++i].split(','));
+    else if (a === '--out') o.out = argv[++i];
+    else if (a.startsWith('--') && a.slice(2) in numbers) {
+      const v = Number(argv[++i]);
+      if (!Number.isInteger(v) || v < 0) throw new Error(`${a} needs a whole number, got ${argv[i]}`);
+      numbers[a.slice(2)] = v;
+      o[`set:${a.slice(2)}`] = true;
+    } else throw new Error(`unknown option ${a} (see the head of bench/run.js)`);
+  }
+  if (o.smoke) {
+    // One short repetition of everything: proves the bench runs, measures nothing.
+    const smoke = { reps: 1, duration: 1, warmup: 0, connections: 10, scrapes: 3, 'startup-runs': 2 };
+    for (const k of Object.keys(smoke)) if (!o[`set:${k}`]) numbers[k] = smoke[k];
+  }
+  return { ...o, ...numbers, startupRuns: numbers['startup-runs'] };
+}
+
+// ---------- environment ----------
+function versionOf(pkg, from = ROOT) {
+  // Read from node_modules directly: some packages do not export their package.json.
+  try {
+    return JSON.parse(fs.readFileSync(path.join(from, 'node_modules', pkg, 'package.json'), 'utf8')).version;
+  } catch {
+    return undefined;
+  }
+}
+
+function otelAutoRegister() {
+  try {
+    return require.resolve(`${OTEL_AUTO}/register`, { paths: [PEERS] });
+  } catch {
+    return undefined;
+  }
+}
+
+/** bench/peers holds OpenTelemetry's zero-code package (its pins clash with the root's). */
+function ensurePeers(o) {
+  if (!o.peers) return { register: undefined, why: 'not measured (--no-peers)' };
+  let register = otelAutoRegister();
+  if (register !== undefined) return { register };
+  if (o.smoke) return { register: undefined, why: 'skipped in --smoke: bench/peers not installed (npm install --prefix bench/peers)' };
+  process.stderr.write('bench: installing bench/peers (npm install --prefix bench/peers)…\n');
+  const npm = spawnSync('npm', ['install', '--prefix', PEERS, '--no-audit', '--no-fund', '--loglevel=error'], { stdio: ['ignore', 2, 2] });
+  register = otelAutoRegister();
+  return register !== undefined ? { register } : { register: undefined, why: `bench/peers install failed (npm exit ${npm.status})` };
+}
+
+function machine() {
+  const cpu = (/^model name\s*:\s*(.*)$/m.exec(safeRead('/proc/cpuinfo')) || [])[1] || os.cpus()[0]?.model || 'unknown';
+  const git = spawnSync('git', ['-C', ROOT, 'describe', '--always', '--dirty'], { encoding: 'utf8' });
+  const wrk = spawnSync('wrk', ['-v'], { encoding: 'utf8' });
+  return {
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    nproc: os.availableParallelism(),
+    cpu: cpu.trim(),
+    memory: os.totalmem(),
+    node: process.version,
+    wrk: ((wrk.stdout || '') + (wrk.stderr || '')).split('\n')[0].replace(/\s*\[.*$/, '').trim() || 'unknown',
+    commit: git.status === 0 ? git.stdout.trim() : 'unknown',
+  };
+}
+
+function safeRead(file) {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+// ---------- subjects ----------
+function subjects(peers) {
+  const v = (p) => versionOf(p) ?? '?';
+  const autoprom = (extra = {}) => ({ nodeArgs: ['--require', REGISTER], autoprom: true, ...extra });
+  return [
+    { id: 'node-bare', group: 'node-bare', label: 'node http, bare', app: 'hello.js', path: '/' },
+    { id: 'node-autoprom', group: 'node-bare', label: 'node http + autoprom (`--require`, every instrumentation)', app: 'hello.js', path: '/', ...autoprom() },
+    { id: 'node-prom-client', group: 'node-bare', label: `node http + prom-client ${v('prom-client')} (counter + histogram by hand)`, app: 'hello-prom-client.js', path: '/', env: { PROM_LIB: 'prom-client' } },
+    { id: 'node-prometheus-io', group: 'node-bare', label: `node http + @prometheus-io/client ${v('@prometheus-io/client')} (same)`, app: 'hello-prom-client.js', path: '/', env: { PROM_LIB: '@prometheus-io/client' } },
+    {
+      id: 'node-otel-auto',
+      group: 'node-bare',
+      label: `node http + OpenTelemetry zero-code (${OTEL_AUTO} ${versionOf(OTEL_AUTO, PEERS) ?? ''}/register, Prometheus exporter)`.replace(' /register', '/register'),
+      app: 'hello.js',
+      path: '/',
+      otel: true,
+      nodeArgs: peers.register ? ['--require', peers.register] : [],
+      unavailable: peers.register ? undefined : peers.why,
+    },
+    { id: 'express-bare', group: 'express-bare', label: `express ${v('express')}, bare`, app: 'express.js', path: '/users/42' },
+    { id: 'express-autoprom', group: 'express-bare', label: `express ${v('express')} + autoprom`, app: 'express.js', path: '/users/42', ...autoprom() },
+    { id: 'express-prom-bundle', group: 'express-bare', label: `express ${v('express')} + express-prom-bundle ${v('express-prom-bundle')} (method, path, status)`, app: 'express.js', path: '/users/42', env: { EXPRESS_PROM_BUNDLE: '1' } },
+  ];
+}
+
+async function envFor(subject) {
+  const env = { ...subject.env };
+  if (subject.autoprom) {
+    env.PROMETHEUS_METRICS_EXPORT_PORT = String(await freePort());
+    env.PROMETHEUS_METRICS_EXPORT_ADDRESS = '127.0.0.1';
+  }
+  if (subject.otel) {
+    Object.assign(env, {
+      OTEL_METRICS_EXPORTER: 'prometheus',
+      OTEL_TRACES_EXPORTER: 'none',
+      OTEL_LOGS_EXPORTER: 'none',
+      OTEL_NODE_RESOURCE_DETECTORS: 'none', // its default detectors call cloud metadata addresses
+      OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
+      OTEL_EXPORTER_PROMETHEUS_PORT: String(await freePort()),
+    });
+  }
+  return cleanEnv(env);
+}
+
+// ---------- HTTP load ----------
+async function measureOnce(subject, o, cpus, extraNodeArgs = []) {
+  const env = await envFor(subject);
+  const server = await startServer({ cpu: cpus.server, nodeArgs: [...extraNodeArgs, ...(subject.nodeArgs ?? [])], app: path.join(APPS, subject.app), env, cwd: ROOT });
+  try {
+    const url = `http://127.0.0.1:${server.port}${subject.path}`;
+    let sent = 0;
+    if (o.warmup > 0) sent += (await runWrk({ cpu: cpus.load, url, seconds: o.warmup, connections: o.connections })).requests;
+    const run = await runWrk({ cpu: cpus.load, url, seconds: o.duration, connections: o.connections });
+    sent += run.requests;
+    const rss = rssOf(server.pid);
+    let recorded;
+    if (subject.autoprom) {
+      // Proof that the preload measured the load (not a server that silently did nothing).
+      const scrape = await httpGet(`http://127.0.0.1:${env.PROMETHEUS_METRICS_EXPORT_PORT}/metrics`).catch(() => undefined);
+      recorded = scrape ? sampleSum(scrape.body, 'django_http_responses_before_middlewares_total') : NaN;
+    }
+    return { ...run, rss, sent, recorded, stderr: server.stderr() };
+  } finally {
+    await server.stop();
+  }
+}
+
+async function httpBench(list, o, cpus) {
+  const results = new Map(list.map((s) => [s.id, []]));
+  const runnable = list.filter((s) => !s.unavailable);
+  for (let rep = 0; rep < o.reps; rep++) {
+    // Interleaved, and each repetition starts one subject later: no subject always runs first.
+    const order = runnable.map((_, i) => runnable[(i + rep) % runnable.length]);
+    for (const s of order) {
+      process.stderr.write(`bench: rep ${rep + 1}/${o.reps} ${s.id}… `);
+      const r = await measureOnce(s, o, cpus);
+      process.stderr.write(`${fmt.int(r.rps)} req/s\n`);
+      results.get(s.id).push(r);
+    }
+  }
+  return results;
+}
+
+function httpTable(list, results) {
+  const summary = new Map();
+  for (const s of list) {
+    const runs = results.get(s.id);
+    summary.set(s.id, {
+      rps: median(runs.map((r) => r.rps)),
+      min: Math.min(...runs.map((r) => r.rps)),
+      max: Math.max(...runs.map((r) => r.rps)),
+      p99: median(runs.map((r) => r.p99Ms)),
+      rss: median(runs.map((r) => r.rss)),
+      errors: runs.reduce((a, r) => a + r.errors, 0),
+    });
+  }
+  const rows = list.map((s) => {
+    if (s.unavailable) return [s.label, '–', '–', '–', '–', '–', '–', `not run: ${s.unavailable}`];
+    const m = summary.get(s.id);
+    const bare = summary.get(s.group);
+    const isBare = s.id === s.group;
+    const spread = (m.max - m.min) / m.rps;
+    return [
+      s.label,
+      fmt.int(m.rps),
+      isBare ? '1.00' : fmt.fixed(m.rps / bare.rps, 2),
+      isBare ? '–' : fmt.signed(1e6 / m.rps - 1e6 / bare.rps, 1, ' µs'),
+      fmt.ms(m.p99),
+      fmt.mb(m.rss),
+      `±${fmt.fixed((spread * 100) / 2, 1)}%`,
+      m.errors > 0 ? `${m.errors} errors` : '',
+    ];
+  });
+  return table(['subject', 'requests/s (median)', 'ratio to bare', 'added per request', 'p99 latency', 'RSS after load', 'spread', 'note'], ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'l'], rows);
+}
+
+function recordedNotes(list, results) {
+  const notes = [];
+  for (const s of list) {
+    if (!s.autoprom) continue;
+    const runs = results.get(s.id);
+    if (runs.length === 0) continue;
+    const recorded = runs.reduce((a, r) => a + (Number.isFinite(r.recorded) ? r.recorded : 0), 0);
+    const sent = runs.reduce((a, r) => a + r.sent, 0);
+    notes.push(recorded === 0
+      ? `- ${s.id}: autoprom's endpoint counted 0 of ${fmt.int(sent)} requests (\`django_http_responses_before_middlewares_total\`): its HTTP metrics were not recording in this build.`
+      : `- ${s.id}: autoprom counted ${fmt.int(recorded)} responses of ${fmt.int(sent)} requests sent (\`django_http_responses_before_middlewares_total\`; wrk's count stops at its deadline, in-flight ones finish after).`);
+    const stderr = [...new Set(runs.map((r) => r.stderr.trim()).filter(Boolean))];
+    for (const e of stderr) notes.push(`- ${s.id} stderr: \`${e.split('\n')[0].slice(0, 200)}\``);
+  }
+  return notes;
+}
+
+// ---------- scrape ----------
+function scrapeSubjects() {
+  return [
+    { id: 'autoprom', label: 'autoprom (Exposition.render, serialize.ts)', file: 'autoprom.js', env: {} },
+    { id: 'autoprom-otel-serializer', label: "autoprom's registry through OpenTelemetry's PrometheusSerializer (the renderer before serialize.ts)", file: 'autoprom.js', env: { BENCH_SERIALIZER: 'otel' } },
+    { id: 'prom-client', label: `prom-client ${versionOf('prom-client')} (registry.metrics())`, file: 'prom-client.js', env: { PROM_LIB: 'prom-client' } },
+    { id: 'prometheus-io', label: `@prometheus-io/client ${versionOf('@prometheus-io/client')} (registry.metrics())`, file: 'prom-client.js', env: { PROM_LIB: '@prometheus-io/client' } },
+    { id: 'otel-exporter', label: `OpenTelemetry exporter-prometheus ${versionOf('@opentelemetry/exporter-prometheus')}, defaults (scope labels, target_info)`, file: 'otel.js', env: {} },
+  ];
+}
+
+function scrapeBench(o) {
+  const rows = [];
+  for (const s of scrapeSubjects()) {
+    process.stderr.write(`bench: scrape ${s.id}…\n`);
+    const r = spawnSync(process.execPath, ['--expose-gc', path.join(__dirname, 'scrape', s.file)], {
+      env: cleanEnv({ ...s.env, BENCH_SCRAPES: String(o.scrapes) }),
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 120000,
+    });
+    const m = /^RESULT (.*)$/m.exec(r.stdout || '');
+    if (r.status !== 0 || m === null) throw new Error(`scrape ${s.id} failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
+    const x = JSON.parse(m[1]);
+    rows.push([s.label, fmt.int(x.series), `${(x.bytes / 1048576).toFixed(2)} MB`, fmt.ms(x.medianMs), fmt.ms(x.minMs), fmt.mb(x.heapDelta), `${fmt.int(x.heapDelta / x.series)} B`]);
+  }
+  return table(['exporter', 'series', 'body', `scrape (median of ${o.scrapes})`, 'fastest', 'heap held by the series', 'per series'], ['l', 'r', 'r', 'r', 'r', 'r', 'r'], rows);
+}
+
+// ---------- startup ----------
+async function startupBench(o, peers) {
+  const subjectsList = [
+    { label: 'node -e 0', args: [] },
+    { label: 'node -r autoprom/register -e 0', args: ['--require', REGISTER], autoprom: true },
+  ];
+  if (peers.register) subjectsList.push({ label: `node -r ${OTEL_AUTO}/register -e 0 (Prometheus exporter)`, args: ['--require', peers.register], otel: true });
+  const times = subjectsList.map(() => []);
+  for (let i = 0; i < o.startupRuns; i++) {
+    for (let j = 0; j < subjectsList.length; j++) {
+      const s = subjectsList[j];
+      const env = await envFor(s);
+      const t0 = process.hrtime.bigint();
+      const r = spawnSync(process.execPath, [...s.args, '-e', '0'], { env, cwd: ROOT, stdio: 'ignore', timeout: 30000 });
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      times[j].push(r.status === 0 ? ms : NaN);
+    }
+  }
+  const bare = median(times[0]);
+  const rows = subjectsList.map((s, j) => {
+    const m = median(times[j]);
+    return [`\`${s.label}\``, fmt.ms(m), j === 0 ? '–' : fmt.signed(m - bare, 1, ' ms')];
+  });
+  return table(['process', `wall time (median of ${o.startupRuns})`, 'added'], ['l', 'r', 'r'], rows);
+}
+
+// ---------- profile ----------
+async function profileBench(list, o, cpus) {
+  const dir = path.join(RESULTS, 'profile');
+  fs.rmSync(dir, { recursive: true, force: true });
+  const out = [];
+  for (const id of ['node-bare', 'node-autoprom']) {
+    const s = list.find((x) => x.id === id);
+    const sub = path.join(dir, id);
+    fs.mkdirSync(sub, { recursive: true });
+    process.stderr.write(`bench: profiling ${id}…\n`);
+    const r = await measureOnce(s, o, cpus, ['--cpu-prof', `--cpu-prof-dir=${sub}`]);
+    const file = fs.readdirSync(sub).find((f) => f.endsWith('.cpuprofile'));
+    if (file === undefined) throw new Error(`no .cpuprofile written for ${id}`);
+    const p = selfTimes(path.join(sub, file));
+    const busy = p.totalMs - (p.owners.get('(idle)') ?? 0);
+    const perRequest = (ms) => `${((ms * 1000) / r.sent).toFixed(2)} µs`;
+    out.push(`#### ${s.label}: ${fmt.int(r.sent)} requests, ${fmt.int(busy)} ms busy of ${fmt.int(p.totalMs)} ms profiled, ${perRequest(busy)} busy per request`);
+    out.push('');
+    out.push('By package (self time):');
+    out.push('');
+    out.push(table(['code', 'self ms', 'share of busy', 'per request'], ['l', 'r', 'r', 'r'],
+      [...p.owners].filter(([k]) => k !== '(idle)').slice(0, 12).map(([k, ms]) => [k, fmt.int(ms), `${((ms / busy) * 100).toFixed(1)}%`, perRequest(ms)])));
+    out.push('');
+    out.push('Top functions (self time):');
+    out.push('');
+    out.push(table(['function', 'where', 'self ms', 'share of busy', 'per request'], ['l', 'l', 'r', 'r', 'r'],
+      p.functions.filter((f) => f.name !== '(idle)').slice(0, 25).map((f) => [`\`${f.name}\``, `\`${f.where || f.owner}\``, fmt.int(f.selfMs), `${((f.selfMs / busy) * 100).toFixed(1)}%`, perRequest(f.selfMs)])));
+    const ours = p.functions.filter((f) => f.owner === 'autoprom' || f.owner.startsWith('@opentelemetry/'));
+    if (ours.length > 0) {
+      out.push('');
+      out.push('autoprom and OpenTelemetry functions only:');
+      out.push('');
+      out.push(table(['function', 'where', 'self ms', 'share of busy', 'per request'], ['l', 'l', 'r', 'r', 'r'],
+        ours.slice(0, 20).map((f) => [`\`${f.name}\``, `\`${f.where}\``, fmt.int(f.selfMs), `${((f.selfMs / busy) * 100).toFixed(1)}%`, perRequest(f.selfMs)])));
+    }
+    out.push('');
+    out.push(`Profile: \`${path.relative(ROOT, path.join(sub, file))}\` (open in Chrome DevTools or speedscope).`);
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+// ---------- main ----------
+async function main() {
+  const o = parseOptions(process.argv.slice(2));
+  if (!onPath('wrk')) throw new Error('wrk is not installed: apt-get install -y wrk');
+  if (!fs.existsSync(REGISTER)) throw new Error(`${path.relative(ROOT, REGISTER)} is missing: run npm run build first`);
+  const [major] = process.versions.node.split('.').map(Number);
+  if (major < 22) throw new Error(`Node ${process.version}: autoprom needs >= 22.15; run it as npm run bench (Node from node_modules/.bin)`);
+  const m = machine();
+  // Server and load generator on different CPUs; on one CPU they share it (said in the header).
+  const cpus = m.nproc >= 2 && onPath('taskset') ? { server: 0, load: 1 } : { server: undefined, load: undefined };
+  const peers = ensurePeers(o);
+  let list = subjects(peers);
+  if (o.only) list = list.filter((s) => o.only.has(s.id) || o.only.has(s.group));
+
+  const command = `node bench/run.js${process.argv.length > 2 ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
+  const lines = [];
+  lines.push(`## Overhead benchmark${o.smoke ? ' (smoke run: proves the bench runs; its numbers mean nothing)' : ''}`);
+  lines.push('');
+  lines.push(`${m.date} · ${m.nproc} CPUs, ${m.cpu}, ${(m.memory / 2 ** 30).toFixed(0)} GiB RAM · Node ${m.node} · ${m.wrk} · autoprom ${m.commit} · \`${command}\``);
+  lines.push('');
+
+  if (o.profile) {
+    lines.push(`### CPU profile under load (wrk -t1 -c${o.connections}, ${o.warmup} s warm-up + ${o.duration} s)`);
+    lines.push('');
+    lines.push(await profileBench(list.length ? list : subjects(peers), o, cpus));
+  } else {
+    const pin = cpus.server === undefined ? 'server and wrk share the CPUs (no taskset or one CPU)' : 'server pinned to CPU 0, wrk to CPU 1 (taskset)';
+    lines.push(`### Requests/s on a hello-world (wrk -t1 -c${o.connections}, ${o.warmup} s warm-up + ${o.duration} s, ${o.reps} interleaved repetition${o.reps === 1 ? '' : 's'}, a fresh process each; ${pin})`);
+    lines.push('');
+    const results = await httpBench(list, o, cpus);
+    lines.push(httpTable(list, results));
+    lines.push('');
+    lines.push('Ratio and added time per request are against the bare server of the same group (node http or express); the server is single-threaded on one CPU, so added time is CPU time. Spread is half the min–max range of the repetitions. express subjects request `/users/42` (route `/users/:id`).');
+    const notes = recordedNotes(list, results);
+    if (notes.length) lines.push('', ...notes);
+    lines.push('');
+    lines.push('### Scrape of 13,800 series (200 routes × 3 methods: a 16-bucket latency histogram, a request counter; × 3 statuses: a response counter)');
+    lines.push('');
+    lines.push(scrapeBench(o));
+    lines.push('');
+    lines.push("Scrape time is the exporter's own render call (what its /metrics endpoint runs) plus encoding the body to bytes, in-process, after 3 warm-up scrapes. Heap is measured after a full GC, before and after the series are created.");
+    lines.push('');
+    lines.push('### Startup');
+    lines.push('');
+    lines.push(await startupBench(o, peers));
+    lines.push('');
+  }
+
+  const text = lines.join('\n');
+  process.stdout.write(`${text}\n`);
+  fs.mkdirSync(RESULTS, { recursive: true });
+  const out = o.out ?? path.join(RESULTS, o.profile ? 'profile.md' : o.smoke ? 'smoke.md' : 'latest.md');
+  fs.writeFileSync(out, `${text}\n`);
+  process.stderr.write(`bench: written to ${path.relative(ROOT, out)}\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench: ${err?.stack ?? err}\n`);
+  process.exit(1);
+});

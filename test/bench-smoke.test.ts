@@ -1,0 +1,39 @@
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+// Proves that the overhead benchmark runs end to end; its numbers are never asserted.
+describe('bench --smoke', function () {
+  this.timeout(240000);
+
+  it('runs every subject once and prints a row for each', async () => {
+    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [path.join(ROOT, 'bench', 'run.js'), '--smoke', '--out', path.join(ROOT, '.tmp', 'bench-smoke.md')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+      child.once('exit', (c) => resolve({ code: c, stdout: out, stderr: err }));
+    });
+    assert.equal(code, 0, `bench/run.js --smoke exited ${code}\n${stderr}`);
+    const rows = [
+      /^\| node http, bare \|/m,
+      /^\| node http \+ autoprom /m,
+      /^\| node http \+ prom-client /m,
+      /^\| node http \+ @prometheus-io\/client /m,
+      /^\| node http \+ OpenTelemetry zero-code /m, // measured, or a row that says why not
+      /^\| express [\d.]+, bare \|/m,
+      /^\| express [\d.]+ \+ autoprom \|/m,
+      /^\| express [\d.]+ \+ express-prom-bundle /m,
+      /^\| autoprom \(Exposition\.render/m,
+      /^\| prom-client [\d.]+ \(registry\.metrics\(\)\)/m,
+      /^\| @prometheus-io\/client [\d.]+ /m,
+      /^\| OpenTelemetry exporter-prometheus [\d.]+/m,
+      /^\| `node -e 0` \|/m,
+      /^\| `node -r autoprom\/register -e 0` \|/m,
+    ];
+    for (const row of rows) assert.match(stdout, row, `no row ${row} in\n${stdout}`);
+  });
+});
