@@ -25,6 +25,17 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  * only forwards; it records from the moment `current()` returns a running instance.
  */
 export function measureCache<T extends object>(cache: T, backend = 'default'): T {
+  return measureCacheInto(cache, backend, () => {
+    const running = current();
+    return running === undefined ? undefined : cacheSeries(running.registry, backend);
+  });
+}
+
+/**
+ * `measureCache` recording into the series that `seriesSource` returns, asked on each
+ * call until it returns one (undefined: nothing to record into yet).
+ */
+export function measureCacheInto<T extends object>(cache: T, backend: string, seriesSource: () => CacheSeries | undefined): T {
   const original = (cache as { get?: unknown } | null)?.get;
   if (typeof original !== 'function') {
     warn(`measureCache("${backend}"): the object has no get() method; it is not measured`);
@@ -34,9 +45,13 @@ export function measureCache<T extends object>(cache: T, backend = 'default'): T
 
   let series: CacheSeries | undefined;
   const resolveSeries = (): CacheSeries | undefined => {
-    if (series !== undefined) return series;
-    const running = current();
-    if (running !== undefined) series = cacheSeries(running.registry, backend);
+    if (series === undefined) {
+      try {
+        series = seriesSource();
+      } catch (err) {
+        warn(`measureCache("${backend}"): internal error (not measured): ${(err as Error)?.message ?? String(err)}`);
+      }
+    }
     return series;
   };
 

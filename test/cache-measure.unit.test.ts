@@ -1,0 +1,149 @@
+import { strict as assert } from 'node:assert';
+import { EventEmitter } from 'node:events';
+import { measureCache, measureCacheInto } from '../src/cache/measure';
+import { cacheSeries } from '../src/cache/series';
+import { Registry } from '../src/core/registry';
+
+const FAMILIES = ['django_cache_get_total', 'django_cache_get_hits_total', 'django_cache_get_misses_total', 'django_cache_get_fail_total'];
+
+function fresh(limit = 2000): { registry: Registry; counts: (backend: string) => number[] } {
+  const registry = new Registry({ namespace: '', cardinalityLimit: limit, latencyBuckets: [1] });
+  const counts = (backend: string) => FAMILIES.map((f) => registry.counter(f).series.get(backend)?.value ?? 0);
+  return { registry, counts };
+}
+
+describe('measureCache (unit)', () => {
+  it('a Map: hits, misses (undefined), and the Map is the same object, methods and instanceof intact', () => {
+    const { registry, counts } = fresh();
+    const map = new Map<string, unknown>([['a', 1], ['zero', 0], ['null', null]]);
+    const measured = measureCacheInto(map, 'locmem', () => cacheSeries(registry, 'locmem'));
+    assert.equal(measured, map);
+    assert.ok(measured instanceof Map);
+    assert.equal(measured.get('a'), 1);
+    assert.equal(measured.get('zero'), 0);
+    assert.equal(measured.get('b'), undefined);
+    assert.equal(measured.get('null'), null);
+    assert.deepEqual(counts('locmem'), [4, 2, 2, 0]);
+    assert.equal(measured.set('c', 3), map, 'set still returns the Map');
+    assert.equal(measured.size, 4);
+    assert.deepEqual([...measured.keys()], ['a', 'zero', 'null', 'c']);
+    assert.deepEqual(Object.keys(measured), [], 'no enumerable property added');
+    assert.equal(JSON.stringify([...measured]), JSON.stringify([['a', 1], ['zero', 0], ['null', null], ['c', 3]]));
+  });
+
+  it('a promise-returning get: resolved value counts when it settles; the very same promise is returned', async () => {
+    const { registry, counts } = fresh();
+    const store = new Map<string, string>([['k', 'v']]);
+    const kv = {
+      prefix: 'p:',
+      get(this: { prefix: string }, key: string) {
+        assert.equal(this.prefix, 'p:', 'this is the object itself');
+        return Promise.resolve(store.get(key));
+      },
+    };
+    const measured = measureCacheInto(kv, 'keyv', () => cacheSeries(registry, 'keyv'));
+    const p = measured.get('k');
+    assert.ok(p instanceof Promise);
+    assert.equal(await p, 'v');
+    assert.equal(await measured.get('nope'), undefined);
+    assert.deepEqual(counts('keyv'), [2, 1, 1, 0]);
+  });
+
+  it('a rejection is a failure and reaches the caller unchanged, as the same promise', async () => {
+    const { registry, counts } = fresh();
+    const boom = new TypeError('backend down');
+    const rejected = Promise.reject(boom);
+    rejected.catch(() => undefined);
+    const c = { get: () => rejected };
+    const measured = measureCacheInto(c, 'remote', () => cacheSeries(registry, 'remote'));
+    assert.equal(measured.get(), rejected);
+    await assert.rejects(measured.get(), (err) => err === boom);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(counts('remote'), [2, 0, 0, 2]);
+  });
+
+  it('a throwing get is a failure and the very same error is re-thrown', () => {
+    const { registry, counts } = fresh();
+    const boom = new RangeError('nope');
+    const c = { get: (): unknown => { throw boom; } };
+    const measured = measureCacheInto(c, 'x', () => cacheSeries(registry, 'x'));
+    assert.throws(() => measured.get(), (err) => err === boom);
+    assert.deepEqual(counts('x'), [1, 0, 0, 1]);
+  });
+
+  it('a class instance with private fields and an inherited get: this, instanceof, other methods, events intact', () => {
+    const { registry, counts } = fresh();
+    class Lru extends EventEmitter {
+      #data = new Map<string, number>();
+      max = 2;
+      set(k: string, v: number): this {
+        this.#data.set(k, v);
+        return this;
+      }
+      get(k: string): number | undefined {
+        this.emit('get', k);
+        return this.#data.get(k);
+      }
+      get size(): number {
+        return this.#data.size;
+      }
+    }
+    const lru = new Lru().set('a', 1);
+    let events = 0;
+    lru.on('get', () => events++);
+    const measured = measureCacheInto(lru, 'lru', () => cacheSeries(registry, 'lru'));
+    assert.equal(measured, lru);
+    assert.ok(measured instanceof Lru && measured instanceof EventEmitter);
+    assert.equal(measured.get('a'), 1);
+    assert.equal(measured.get('b'), undefined);
+    assert.equal(measured.set('b', 2), lru);
+    assert.equal(measured.size, 2);
+    assert.equal(measured.max, 2);
+    assert.equal(events, 2);
+    assert.equal(Lru.prototype.get.name, 'get', 'the prototype is untouched');
+    assert.equal(new Lru().get('a'), undefined);
+    assert.deepEqual(counts('lru'), [2, 1, 1, 0], 'other instances are not measured');
+  });
+
+  it('a frozen object with an inherited get gets a Proxy whose methods run on the target', () => {
+    const { registry, counts } = fresh();
+    const map = Object.freeze(new Map([['a', 1]]));
+    const measured = measureCacheInto(map, 'frozen', () => cacheSeries(registry, 'frozen'));
+    assert.ok(measured instanceof Map);
+    assert.equal(measured.get('a'), 1);
+    assert.equal(measured.has('a'), true);
+    assert.equal(measured.size, 1);
+    assert.deepEqual(counts('frozen'), [1, 1, 0, 0]);
+  });
+
+  it('no-op until autoprom runs, then records; wrapping twice does not count twice', () => {
+    const { registry, counts } = fresh();
+    let running = false;
+    const map = new Map([['a', 1]]);
+    const measured = measureCacheInto(map, 'late', () => (running ? cacheSeries(registry, 'late') : undefined));
+    assert.equal(measured.get('a'), 1);
+    assert.deepEqual(counts('late'), [0, 0, 0, 0]);
+    running = true;
+    assert.equal(measureCacheInto(measured, 'late', () => cacheSeries(registry, 'late')), map);
+    assert.equal(measured.get('a'), 1);
+    assert.deepEqual(counts('late'), [1, 1, 0, 0]);
+  });
+
+  it('the public measureCache is a no-op without a running autoprom, and never throws on a non-cache', () => {
+    const map = new Map([['a', 1]]);
+    assert.equal(measureCache(map, 'locmem'), map);
+    assert.equal(map.get('a'), 1);
+    const notACache = { size: 1 };
+    assert.equal(measureCache(notACache, 'x'), notACache);
+  });
+
+  it('backends are bounded by the cardinality limit', () => {
+    const { registry } = fresh(3);
+    for (let i = 0; i < 10; i++) measureCacheInto(new Map(), `b${i}`, () => cacheSeries(registry, `b${i}`)).get('k');
+    const total = registry.counter('django_cache_get_total');
+    assert.equal(total.series.size, 2);
+    let sum = 0;
+    for (const [s] of total.all()) sum += s.value;
+    assert.equal(sum, 10);
+  });
+});
