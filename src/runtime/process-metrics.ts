@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import type { BatchObservableResult, Observable } from '@opentelemetry/api';
-import { InstrumentationBase, type InstrumentationConfig } from '@opentelemetry/instrumentation';
+import type { BatchObservableResult, Meter, MeterProvider, Observable, TracerProvider } from '@opentelemetry/api';
+import type { Instrumentation, InstrumentationConfig } from '@opentelemetry/instrumentation';
 import { family } from '../catalogue';
 import { warn } from '../core/log';
 import { exposedName } from '../core/registry';
@@ -54,34 +54,50 @@ function openFds(): number | undefined {
 /**
  * The process_* and nodejs_* families that OpenTelemetry's runtime instrumentation does not
  * record, as observables read at collection time only: nothing runs between scrapes.
- * An Instrumentation so that registerInstrumentations hands it the MeterProvider.
+ * It implements the Instrumentation interface so that registerInstrumentations hands it the
+ * MeterProvider, without InstrumentationBase (whose module-load hook it has no use for).
  */
-export class ProcessMetricsInstrumentation extends InstrumentationBase<InstrumentationConfig> {
-  private readonly options: ProcessMetricsOptions | undefined;
+export class ProcessMetricsInstrumentation implements Instrumentation<InstrumentationConfig> {
+  readonly instrumentationName = PROCESS_METER;
+  readonly instrumentationVersion = '1.0.0';
+  private config: InstrumentationConfig = { enabled: true };
   private readonly knownTypes = { handles: new Set<string>(), requests: new Set<string>(), resources: new Set<string>() };
 
-  constructor(options: ProcessMetricsOptions) {
-    super(PROCESS_METER, '1.0.0', {});
-    this.options = options;
-  }
+  constructor(private readonly options: ProcessMetricsOptions) {}
 
-  protected init(): void {
-    // No module to patch: everything is read from `process`, `v8` and /proc.
-  }
-
-  protected override _updateMetricInstruments(): void {
-    // The base constructor calls this (on the global meter) before our fields exist: the
-    // instruments are created once setMeterProvider hands over the real provider.
-    if (this.options === undefined) return;
+  setMeterProvider(meterProvider: MeterProvider): void {
     try {
-      this.createInstruments(this.options);
+      this.createInstruments(meterProvider.getMeter(PROCESS_METER), this.options);
     } catch (err) {
       warn(`could not create process/runtime metrics: ${(err as Error)?.message ?? String(err)}`);
     }
   }
 
-  private createInstruments(options: ProcessMetricsOptions): void {
-    const meter = this.meter;
+  setTracerProvider(_tracerProvider: TracerProvider): void {
+    // Metrics only.
+  }
+
+  enable(): void {
+    this.config = { ...this.config, enabled: true };
+  }
+
+  disable(): void {
+    this.config = { ...this.config, enabled: false };
+  }
+
+  getConfig(): InstrumentationConfig {
+    return this.config;
+  }
+
+  setConfig(config: InstrumentationConfig): void {
+    this.config = { ...config, enabled: config.enabled ?? true };
+  }
+
+  private get enabled(): boolean {
+    return this.config.enabled !== false;
+  }
+
+  private createInstruments(meter: Meter, options: ProcessMetricsOptions): void {
     const ns = options.namespace;
     const opts = (name: string) => ({ description: family(name).help });
     const gauge = (name: string) => meter.createObservableGauge(exposedName(family(name), ns), opts(name));
@@ -123,7 +139,7 @@ export class ProcessMetricsInstrumentation extends InstrumentationBase<Instrumen
     };
 
     meter.addBatchObservableCallback((r) => {
-      if (!this._enabled) return;
+      if (!this.enabled) return;
       const cpu = process.cpuUsage();
       r.observe(cpuUser, cpu.user / 1e6);
       r.observe(cpuSystem, cpu.system / 1e6);
@@ -175,7 +191,7 @@ export class ProcessMetricsInstrumentation extends InstrumentationBase<Instrumen
     // at scrape. Registered after the callback above so its pending Immediate is not counted there.
     const lag = gauge('nodejs_eventloop_lag_seconds');
     meter.addBatchObservableCallback((r) => {
-      if (!this._enabled) return undefined;
+      if (!this.enabled) return undefined;
       const start = process.hrtime.bigint();
       return new Promise<void>((resolve) => {
         setImmediate(() => {
