@@ -1,0 +1,366 @@
+/**
+ * django_db_* and django_model_* from pg and pg-pool, with no application code.
+ *
+ * OpenTelemetry's instrumentation-pg times every statement (django_db_query_duration_seconds,
+ * through a View). This instrumentation adds what it does not record, patching three
+ * prototypes that every way of talking to pg goes through:
+ * - `Client.prototype.connect`: connection attempts and failures (pool-created clients too:
+ *   pg-pool connects them with it);
+ * - `Client.prototype.query`: statements, counted when the application issues them
+ *   (`pool.query` arrives here, promise, callback and submittable styles alike);
+ * - `Query.prototype.handleError` / `handleReadyForQuery`: the outcome of each statement,
+ *   read where pg itself settles it. No callback is wrapped and no promise is chained: the
+ *   application's promise stays exactly the one pg made (an unhandled rejection stays
+ *   unhandled, a stack stays as it was), and promise-style failures are seen with their
+ *   SQLSTATE.
+ * pg-pool is patched only to know the pools, read at collection time for the pool gauges.
+ * The patches are installed after instrumentation-pg's (see setupPg), so they wrap it.
+ */
+import type { BatchObservableResult, Meter, Observable } from '@opentelemetry/api';
+import type { Instrumentation, InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
+import { createRequire } from 'node:module';
+import { family } from '../catalogue';
+import type { AreaContext } from '../core/area';
+import { warn } from '../core/log';
+import { exposedName } from '../core/registry';
+import { dbErrorType } from './errors';
+import { VENDOR, type AliasSeries, type DbSeries } from './series';
+import { SqlTargetCache } from './sql';
+
+const SUPPORTED_PG = ['>=8.0.3 <9'];
+const SUPPORTED_PG_POOL = ['>=2.0.0 <4'];
+
+/** The series of a client, kept on its Connection object (which Query outcome handlers receive). */
+const SERIES = Symbol('autoprom.db.series');
+/** A Query whose outcome has been counted (pg can settle a timed-out query twice). */
+const SETTLED = Symbol('autoprom.db.settled');
+/** Marks autoprom's wrapper on a prototype, holding the original. */
+const ORIGINAL = Symbol('autoprom.db.original');
+/** The database a pool's clients connect to, once one of them has. */
+const POOL_ALIAS = Symbol('autoprom.db.poolAlias');
+
+interface ConnectionLike {
+  parsedStatements?: Record<string, string>;
+  [SERIES]?: AliasSeries;
+}
+
+interface ClientLike {
+  database?: unknown;
+  connectionParameters?: { database?: unknown };
+  connection?: ConnectionLike;
+}
+
+interface QueryLike {
+  text?: unknown;
+  name?: unknown;
+  _canceledDueToError?: unknown;
+  [SETTLED]?: true;
+}
+
+interface PoolLike {
+  options?: { database?: unknown; connectionString?: unknown; user?: unknown; max?: unknown };
+  totalCount?: unknown;
+  idleCount?: unknown;
+  waitingCount?: unknown;
+  ending?: unknown;
+  ended?: unknown;
+  _clients?: ClientLike[];
+  [POOL_ALIAS]?: string;
+}
+
+type AnyFunction = ((this: unknown, ...args: unknown[]) => unknown) & { [ORIGINAL]?: AnyFunction };
+
+function extractModuleExports(module: unknown): Record<string, unknown> | undefined {
+  if (module === null || (typeof module !== 'object' && typeof module !== 'function')) return undefined;
+  const m = module as Record<string | symbol, unknown>;
+  return (m[Symbol.toStringTag] === 'Module' ? m.default : m) as Record<string, unknown> | undefined;
+}
+
+/** The `alias` label of a client: the database it talks to (pg resolves defaults: PGDATABASE, the user). */
+export function clientAlias(client: ClientLike): string {
+  const db = client.database ?? client.connectionParameters?.database;
+  return typeof db === 'string' && db !== '' ? db : 'unknown';
+}
+
+/** The database a pool's clients will use, from its options, before any client exists. */
+export function poolOptionsAlias(options: PoolLike['options'], env: NodeJS.ProcessEnv = process.env): string {
+  if (typeof options?.database === 'string' && options.database !== '') return options.database;
+  if (typeof options?.connectionString === 'string') {
+    try {
+      const path = decodeURIComponent(new URL(options.connectionString).pathname.slice(1));
+      if (path !== '') return path;
+    } catch {
+      // Not a URL (a socket directory, say): fall through to pg's defaults.
+    }
+  }
+  const fallback = env.PGDATABASE ?? (typeof options?.user === 'string' ? options.user : undefined) ?? env.PGUSER;
+  return fallback !== undefined && fallback !== '' ? fallback : 'unknown';
+}
+
+function replaceMethod(proto: Record<string, unknown>, name: string, make: (original: AnyFunction) => AnyFunction): void {
+  const current = proto[name] as AnyFunction | undefined;
+  if (typeof current !== 'function' || current[ORIGINAL] !== undefined) return;
+  const wrapped = make(current);
+  wrapped[ORIGINAL] = current;
+  Object.defineProperty(proto, name, { value: wrapped, writable: true, configurable: true, enumerable: false });
+}
+
+function restoreMethod(proto: Record<string, unknown>, name: string): void {
+  const current = proto[name] as AnyFunction | undefined;
+  if (typeof current === 'function' && current[ORIGINAL] !== undefined) {
+    Object.defineProperty(proto, name, { value: current[ORIGINAL], writable: true, configurable: true, enumerable: false });
+  }
+}
+
+/** State and patches of autoprom's pg instrumentation (the instrumentation class itself is a thin shell, below). */
+export class PgPatcher {
+  private readonly sqlTargets = new SqlTargetCache(1000);
+  /** Pools seen, read at collection time; weak so that a dropped pool is not kept alive. */
+  private readonly pools = new Set<WeakRef<PoolLike>>();
+  private readonly poolsSeen = new WeakSet<PoolLike>();
+
+  constructor(private readonly series: DbSeries, private readonly namespace: string) {}
+
+  /** Pool gauges, observed at collection time (nothing is recorded as connections come and go). */
+  registerPoolGauges(meter: Meter): void {
+    const name = (row: string) => exposedName(family(row), this.namespace);
+    const connections = meter.createObservableGauge(name('django_db_pool_connections'), { description: family('django_db_pool_connections').help });
+    const pending = meter.createObservableGauge(name('django_db_pool_pending_requests'), { description: family('django_db_pool_pending_requests').help });
+    const max = meter.createObservableGauge(name('django_db_pool_max_connections'), { description: family('django_db_pool_max_connections').help });
+    meter.addBatchObservableCallback((result) => this.observePools(result, connections, pending, max), [connections, pending, max]);
+  }
+
+  private observePools(result: BatchObservableResult, connections: Observable, pending: Observable, max: Observable): void {
+    try {
+      const byAlias = new Map<string, { used: number; idle: number; pending: number; max: number }>();
+      for (const ref of this.pools) {
+        const pool = ref.deref();
+        if (pool === undefined || pool.ended === true) {
+          this.pools.delete(ref);
+          continue;
+        }
+        const alias = this.poolAlias(pool);
+        const total = Number(pool.totalCount) || 0;
+        const idle = Number(pool.idleCount) || 0;
+        const sum = byAlias.get(alias) ?? { used: 0, idle: 0, pending: 0, max: 0 };
+        sum.used += Math.max(0, total - idle);
+        sum.idle += idle;
+        sum.pending += Number(pool.waitingCount) || 0;
+        sum.max += Number(pool.options?.max) || 0;
+        byAlias.set(alias, sum);
+      }
+      for (const [alias, s] of byAlias) {
+        result.observe(connections, s.used, { alias, vendor: VENDOR, state: 'used' });
+        result.observe(connections, s.idle, { alias, vendor: VENDOR, state: 'idle' });
+        result.observe(pending, s.pending, { alias, vendor: VENDOR });
+        result.observe(max, s.max, { alias, vendor: VENDOR });
+      }
+    } catch (err) {
+      warn(`internal error reading pg pools (pool gauges may be incomplete): ${(err as Error)?.message ?? String(err)}`);
+    }
+  }
+
+  private poolAlias(pool: PoolLike): string {
+    const known = pool[POOL_ALIAS];
+    if (known !== undefined) return known;
+    const client = Array.isArray(pool._clients) ? pool._clients[0] : undefined;
+    if (client !== undefined) {
+      const alias = clientAlias(client);
+      pool[POOL_ALIAS] = alias;
+      return alias;
+    }
+    return poolOptionsAlias(pool.options);
+  }
+
+  private seriesOf(client: ClientLike): AliasSeries | undefined {
+    const con = client.connection;
+    let s = con?.[SERIES];
+    if (s === undefined) {
+      s = this.series.forAlias(clientAlias(client));
+      if (con !== undefined && con !== null && typeof con === 'object') con[SERIES] = s;
+    }
+    return s;
+  }
+
+  patchPg(module: unknown): unknown {
+    try {
+      const pg = extractModuleExports(module);
+      const Client = pg?.Client as { prototype?: Record<string, unknown> } | undefined;
+      const Query = pg?.Query as { prototype?: Record<string, unknown> } | undefined;
+      if (Client?.prototype === undefined || Query?.prototype === undefined) {
+        warn('pg has no Client or Query export: database metrics off');
+        return module;
+      }
+      const self = this;
+      replaceMethod(Client.prototype, 'connect', (original) =>
+        function connect(this: unknown, ...args: unknown[]) {
+          const series = self.attempt(this as ClientLike);
+          const callback = args[0];
+          if (series === undefined) return original.apply(this, args);
+          if (typeof callback === 'function') {
+            // Callback style: pg calls it exactly once with the outcome.
+            args[0] = function connectCallback(this: unknown, err: unknown, ...rest: unknown[]) {
+              if (err) self.connectFailed(series);
+              return (callback as AnyFunction).call(this, err, ...rest);
+            };
+            return original.apply(this, args);
+          }
+          const result = original.apply(this, args) as Promise<unknown> | undefined;
+          if (result === undefined || result === null || typeof result.then !== 'function') return result;
+          // Promise style: the application gets a promise that settles exactly as pg's does (a
+          // rejection it does not handle is still reported as unhandled, with the same error).
+          return result.then(undefined, (err: unknown) => {
+            self.connectFailed(series);
+            throw err;
+          });
+        },
+      );
+      replaceMethod(Client.prototype, 'query', (original) =>
+        function query(this: unknown, ...args: unknown[]) {
+          try {
+            self.seriesOf(this as ClientLike)?.execute.inc();
+          } catch (err) {
+            warn(`internal error counting a pg statement (metrics may be incomplete): ${(err as Error)?.message ?? String(err)}`);
+          }
+          return original.apply(this, args);
+        },
+      );
+      replaceMethod(Query.prototype, 'handleError', (original) =>
+        function handleError(this: unknown, err: unknown, con: unknown, ...rest: unknown[]) {
+          self.settled(this as QueryLike, con as ConnectionLike, (this as QueryLike)._canceledDueToError || err);
+          return original.call(this, err, con, ...rest);
+        },
+      );
+      replaceMethod(Query.prototype, 'handleReadyForQuery', (original) =>
+        function handleReadyForQuery(this: unknown, con: unknown, ...rest: unknown[]) {
+          // A row that failed to parse turns into handleError (counted there).
+          if (!(this as QueryLike)._canceledDueToError) self.settled(this as QueryLike, con as ConnectionLike, undefined);
+          return original.call(this, con, ...rest);
+        },
+      );
+    } catch (err) {
+      warn(`could not instrument pg (database metrics off): ${(err as Error)?.message ?? String(err)}`);
+    }
+    return module;
+  }
+
+  unpatchPg(module: unknown): void {
+    const pg = extractModuleExports(module);
+    const Client = pg?.Client as { prototype?: Record<string, unknown> } | undefined;
+    const Query = pg?.Query as { prototype?: Record<string, unknown> } | undefined;
+    if (Client?.prototype !== undefined) for (const m of ['connect', 'query']) restoreMethod(Client.prototype, m);
+    if (Query?.prototype !== undefined) for (const m of ['handleError', 'handleReadyForQuery']) restoreMethod(Query.prototype, m);
+  }
+
+  patchPool(module: unknown): unknown {
+    try {
+      const Pool = extractModuleExports(module) as unknown as { prototype?: Record<string, unknown> } | undefined;
+      if (Pool?.prototype === undefined) return module;
+      const self = this;
+      replaceMethod(Pool.prototype, 'connect', (original) =>
+        function connect(this: unknown, ...args: unknown[]) {
+          self.seePool(this as PoolLike);
+          return original.apply(this, args);
+        },
+      );
+    } catch (err) {
+      warn(`could not instrument pg-pool (pool gauges off): ${(err as Error)?.message ?? String(err)}`);
+    }
+    return module;
+  }
+
+  unpatchPool(module: unknown): void {
+    const Pool = extractModuleExports(module) as unknown as { prototype?: Record<string, unknown> } | undefined;
+    if (Pool?.prototype !== undefined) restoreMethod(Pool.prototype, 'connect');
+  }
+
+  private seePool(pool: PoolLike): void {
+    try {
+      if (this.poolsSeen.has(pool)) return;
+      this.poolsSeen.add(pool);
+      this.pools.add(new WeakRef(pool));
+    } catch {
+      // A pool that cannot be tracked only misses the gauges.
+    }
+  }
+
+  /** Counts a connection attempt; the series to count its failure on. */
+  private attempt(client: ClientLike): AliasSeries | undefined {
+    try {
+      const s = this.seriesOf(client);
+      s?.newConnections.inc();
+      return s;
+    } catch (err) {
+      warn(`internal error counting a pg connection (metrics may be incomplete): ${(err as Error)?.message ?? String(err)}`);
+      return undefined;
+    }
+  }
+
+  private connectFailed(series: AliasSeries): void {
+    series.newConnectionErrors.inc();
+  }
+
+  /** One statement settled: its error type, or (success) the model rows its SQL names. */
+  private settled(query: QueryLike, con: ConnectionLike | undefined, err: unknown): void {
+    try {
+      if (query[SETTLED] === true) return;
+      query[SETTLED] = true;
+      const series = con?.[SERIES];
+      if (series === undefined) return; // a Query run outside Client.prototype.query (never counted as executed)
+      if (err !== undefined) {
+        series.error(dbErrorType(err)).inc();
+        return;
+      }
+      // A prepared statement run again by name alone: the connection remembers its text.
+      let text = query.text;
+      if (typeof text !== 'string' && typeof query.name === 'string') text = con?.parsedStatements?.[query.name];
+      if (typeof text !== 'string') return;
+      // One count per successful statement, as django counts one per model save()/delete() call.
+      for (const target of this.sqlTargets.get(text)) this.series.model(target.operation, target.table).inc();
+    } catch (e) {
+      warn(`internal error reading a pg statement outcome (metrics may be incomplete): ${(e as Error)?.message ?? String(e)}`);
+    }
+  }
+}
+
+type InstrumentationRuntime = typeof import('@opentelemetry/instrumentation');
+
+/**
+ * The @opentelemetry/instrumentation copy that instrumentation-pg runs on. Each copy has its
+ * own require/import hooks, and hooks of two copies run in the order the copies were first
+ * used in the process: on the same copy, autoprom's hooks run after instrumentation-pg's
+ * whatever other instrumentations load first. (instrumentation-pg patches `Client.prototype`
+ * once per file and once per module and re-wraps what it finds: run in between, it would
+ * wrap autoprom's wrapper and time every statement twice.)
+ */
+function runtimeOfPgInstrumentation(): InstrumentationRuntime {
+  try {
+    return createRequire(require.resolve('@opentelemetry/instrumentation-pg'))('@opentelemetry/instrumentation') as InstrumentationRuntime;
+  } catch {
+    return require('@opentelemetry/instrumentation') as InstrumentationRuntime;
+  }
+}
+
+/** autoprom's pg instrumentation. Create it after instrumentation-pg's, so that its hooks run second. */
+export function createPgMetricsInstrumentation(ctx: AreaContext, series: DbSeries): Instrumentation {
+  const runtime = runtimeOfPgInstrumentation();
+  const patcher = new PgPatcher(series, ctx.config.namespace);
+  class PgMetricsInstrumentation extends runtime.InstrumentationBase {
+    constructor() {
+      super('autoprom-pg', '0.1.0', {});
+    }
+
+    protected override init(): InstrumentationNodeModuleDefinition[] {
+      return [
+        new runtime.InstrumentationNodeModuleDefinition('pg', SUPPORTED_PG, (m: unknown) => patcher.patchPg(m), (m: unknown) => patcher.unpatchPg(m)),
+        new runtime.InstrumentationNodeModuleDefinition('pg-pool', SUPPORTED_PG_POOL, (m: unknown) => patcher.patchPool(m), (m: unknown) => patcher.unpatchPool(m)),
+      ];
+    }
+
+    protected override _updateMetricInstruments(): void {
+      // The base constructor calls this with the global meter; setMeterProvider calls it again.
+      patcher.registerPoolGauges(this.meter);
+    }
+  }
+  return new PgMetricsInstrumentation();
+}
