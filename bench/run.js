@@ -293,8 +293,8 @@ async function profileBench(list, o, cpus) {
   const dir = path.join(RESULTS, 'profile');
   fs.rmSync(dir, { recursive: true, force: true });
   const out = [];
-  for (const id of ['node-bare', 'node-autoprom']) {
-    const s = list.find((x) => x.id === id);
+  for (const s of list) {
+    const id = s.id;
     const sub = path.join(dir, id);
     fs.mkdirSync(sub, { recursive: true });
     process.stderr.write(`bench: profiling ${id}…\n`);
@@ -302,26 +302,29 @@ async function profileBench(list, o, cpus) {
     const file = fs.readdirSync(sub).find((f) => f.endsWith('.cpuprofile'));
     if (file === undefined) throw new Error(`no .cpuprofile written for ${id}`);
     const p = selfTimes(path.join(sub, file));
-    const busy = p.totalMs - (p.owners.get('(idle)') ?? 0);
+    const busy = p.totalMs - (p.owners.get('(idle)')?.selfMs ?? 0);
     const perRequest = (ms) => `${((ms * 1000) / r.sent).toFixed(2)} µs`;
+    const share = (ms) => `${((ms / busy) * 100).toFixed(1)}%`;
     out.push(`#### ${s.label}: ${fmt.int(r.sent)} requests, ${fmt.int(busy)} ms busy of ${fmt.int(p.totalMs)} ms profiled, ${perRequest(busy)} busy per request`);
     out.push('');
-    out.push('By package (self time):');
+    out.push('By package: self time (its own code on top of the stack) and total time (anywhere on the stack, callees included):');
     out.push('');
-    out.push(table(['code', 'self ms', 'share of busy', 'per request'], ['l', 'r', 'r', 'r'],
-      [...p.owners].filter(([k]) => k !== '(idle)').slice(0, 12).map(([k, ms]) => [k, fmt.int(ms), `${((ms / busy) * 100).toFixed(1)}%`, perRequest(ms)])));
+    out.push(table(['code', 'self ms', 'self share', 'self per request', 'total per request'], ['l', 'r', 'r', 'r', 'r'],
+      [...p.owners].filter(([k]) => k !== '(idle)' && k !== '(root)').slice(0, 12).map(([k, t]) => [k, fmt.int(t.selfMs), share(t.selfMs), perRequest(t.selfMs), perRequest(t.totalMs)])));
     out.push('');
-    out.push('Top functions (self time):');
+    out.push('Top functions by self time:');
     out.push('');
-    out.push(table(['function', 'where', 'self ms', 'share of busy', 'per request'], ['l', 'l', 'r', 'r', 'r'],
-      p.functions.filter((f) => f.name !== '(idle)').slice(0, 25).map((f) => [`\`${f.name}\``, `\`${f.where || f.owner}\``, fmt.int(f.selfMs), `${((f.selfMs / busy) * 100).toFixed(1)}%`, perRequest(f.selfMs)])));
-    const ours = p.functions.filter((f) => f.owner === 'autoprom' || f.owner.startsWith('@opentelemetry/'));
+    const row = (f) => [`\`${f.name}\``, `\`${f.where || f.owner}\``, fmt.int(f.selfMs), share(f.selfMs), perRequest(f.selfMs), perRequest(f.totalMs)];
+    const header = ['function', 'where', 'self ms', 'self share', 'self per request', 'total per request'];
+    const align = ['l', 'l', 'r', 'r', 'r', 'r'];
+    out.push(table(header, align, p.functions.filter((f) => f.name !== '(idle)' && f.name !== '(root)').slice(0, 25).map(row)));
+    const ours = p.functions.filter((f) => f.selfMs > 0 && (f.owner === 'autoprom' || f.owner.startsWith('@opentelemetry/') || f.owner === 'require-in-the-middle'));
     if (ours.length > 0) {
+      const startup = p.functions.find((f) => f.where.startsWith('dist/register.js:'));
       out.push('');
-      out.push('autoprom and OpenTelemetry functions only:');
+      out.push(`autoprom and OpenTelemetry functions, by self time${startup ? ` (the preload's start-up, all of it under \`dist/register.js\`, took ${fmt.int(startup.totalMs)} ms of the profile)` : ''}:`);
       out.push('');
-      out.push(table(['function', 'where', 'self ms', 'share of busy', 'per request'], ['l', 'l', 'r', 'r', 'r'],
-        ours.slice(0, 20).map((f) => [`\`${f.name}\``, `\`${f.where}\``, fmt.int(f.selfMs), `${((f.selfMs / busy) * 100).toFixed(1)}%`, perRequest(f.selfMs)])));
+      out.push(table(header, align, ours.slice(0, 20).map(row)));
     }
     out.push('');
     out.push(`Profile: \`${path.relative(ROOT, path.join(sub, file))}\` (open in Chrome DevTools or speedscope).`);
@@ -354,7 +357,7 @@ async function main() {
   if (o.profile) {
     lines.push(`### CPU profile under load (wrk -t1 -c${o.connections}, ${o.warmup} s warm-up + ${o.duration} s)`);
     lines.push('');
-    lines.push(await profileBench(list.length ? list : subjects(peers), o, cpus));
+    lines.push(await profileBench(o.only ? list : list.filter((s) => s.id === 'node-bare' || s.id === 'node-autoprom'), o, cpus));
   } else {
     const pin = cpus.server === undefined ? 'server and wrk share the CPUs (no taskset or one CPU)' : 'server pinned to CPU 0, wrk to CPU 1 (taskset)';
     lines.push(`### Requests/s on a hello-world (wrk -t1 -c${o.connections}, ${o.warmup} s warm-up + ${o.duration} s, ${o.reps} interleaved repetition${o.reps === 1 ? '' : 's'}, a fresh process each; ${pin})`);

@@ -33,36 +33,68 @@ function ownerOf(callFrame) {
   return url;
 }
 
-/** { totalMs, functions: [{ name, where, owner, selfMs }], owners: Map(owner → ms) } */
+function keyOf(callFrame) {
+  return `${callFrame.functionName || '(anonymous)'}@${whereOf(callFrame)}`;
+}
+
+/**
+ * { totalMs, functions: [{ name, where, owner, selfMs, totalMs }], owners: Map(owner → { selfMs, totalMs }) }.
+ * Self time: the function is on top of the stack. Total time: it is anywhere on the stack
+ * (what it costs with everything it calls, node internals included).
+ */
 function selfTimes(file) {
   const profile = JSON.parse(fs.readFileSync(file, 'utf8'));
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const selfUs = new Map();
+  const parentOf = new Map();
+  for (const n of profile.nodes) for (const c of n.children || []) parentOf.set(c, n.id);
+  const sampleUs = new Map();
   const { samples, timeDeltas } = profile;
   for (let i = 0; i < samples.length; i++) {
     // timeDeltas[i] is the gap before sample i: sample i lasts until sample i+1, as DevTools counts.
     const dt = i + 1 < timeDeltas.length ? timeDeltas[i + 1] : 0;
-    selfUs.set(samples[i], (selfUs.get(samples[i]) || 0) + Math.max(dt, 0));
+    sampleUs.set(samples[i], (sampleUs.get(samples[i]) || 0) + Math.max(dt, 0));
   }
   const functions = new Map();
   const owners = new Map();
+  const fn = (cf) => {
+    const key = keyOf(cf);
+    let f = functions.get(key);
+    if (f === undefined) {
+      f = { name: cf.functionName || '(anonymous)', where: whereOf(cf), owner: ownerOf(cf), selfMs: 0, totalMs: 0 };
+      functions.set(key, f);
+    }
+    return f;
+  };
+  const owner = (name) => {
+    let o = owners.get(name);
+    if (o === undefined) owners.set(name, (o = { selfMs: 0, totalMs: 0 }));
+    return o;
+  };
   let totalUs = 0;
-  for (const [id, us] of selfUs) {
-    const node = byId.get(id);
-    const cf = node.callFrame;
-    const name = cf.functionName || '(anonymous)';
-    const where = whereOf(cf);
-    const key = `${name}@${where}`;
-    const f = functions.get(key) || { name, where, owner: ownerOf(cf), selfMs: 0 };
-    f.selfMs += us / 1000;
-    functions.set(key, f);
-    owners.set(f.owner, (owners.get(f.owner) || 0) + us / 1000);
+  for (const [id, us] of sampleUs) {
+    const ms = us / 1000;
+    const top = fn(byId.get(id).callFrame);
+    top.selfMs += ms;
+    owner(top.owner).selfMs += ms;
     totalUs += us;
+    const seenFunctions = new Set();
+    const seenOwners = new Set();
+    for (let n = id; n !== undefined; n = parentOf.get(n)) {
+      const f = fn(byId.get(n).callFrame);
+      if (!seenFunctions.has(f)) {
+        seenFunctions.add(f);
+        f.totalMs += ms;
+      }
+      if (!seenOwners.has(f.owner)) {
+        seenOwners.add(f.owner);
+        owner(f.owner).totalMs += ms;
+      }
+    }
   }
   return {
     totalMs: totalUs / 1000,
     functions: [...functions.values()].sort((a, b) => b.selfMs - a.selfMs),
-    owners: new Map([...owners].sort((a, b) => b[1] - a[1])),
+    owners: new Map([...owners].sort((a, b) => b[1].selfMs - a[1].selfMs)),
   };
 }
 
