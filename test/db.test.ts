@@ -4,6 +4,7 @@
  * every db and model series (anything not listed must not move).
  */
 import { strict as assert } from 'node:assert';
+import { runStep, SEQUENCE, type Expect } from './db-sequence';
 import { startApp, type RunningApp } from './helpers/child';
 import type { Exposition } from './helpers/exposition';
 import { requirePostgres } from './helpers/services';
@@ -30,19 +31,6 @@ function moved(before: Exposition, after: Exposition): Record<string, number> {
   return out;
 }
 
-interface Expect {
-  alias?: string;
-  connections?: number;
-  connectionErrors?: number;
-  execute?: number;
-  /** Observations in django_db_query_duration_seconds (failures included). */
-  timed?: number;
-  errors?: Record<string, number>;
-  inserts?: Record<string, number>;
-  updates?: Record<string, number>;
-  deletes?: Record<string, number>;
-}
-
 function expected(e: Expect): Record<string, number> {
   const db = { alias: e.alias ?? 'test', vendor: 'postgresql' };
   const out: Record<string, number> = {};
@@ -58,42 +46,6 @@ function expected(e: Expect): Record<string, number> {
   for (const [model, n] of Object.entries(e.updates ?? {})) put('django_model_updates_total', { model }, n);
   for (const [model, n] of Object.entries(e.deletes ?? {})) put('django_model_deletes_total', { model }, n);
   return out;
-}
-
-/** The scripted sequence (test/apps/db-steps.js) and what each step must move. */
-export const SEQUENCE: ReadonlyArray<[step: string, expect: Expect, error?: { code: string }]> = [
-  ['ddl', { connections: 1, execute: 4 }],
-  ['multiRowInsert', { execute: 1, inserts: { ap_db_items: 1 } }],
-  ['returningInsert', { execute: 1, inserts: { ap_db_items: 1 } }],
-  ['callbackUpdate', { execute: 1, updates: { ap_db_items: 1 } }],
-  ['preparedUpdate', { execute: 3, updates: { ap_db_items: 3 } }],
-  ['quoted', { execute: 3, inserts: { 'Ap Quoted': 1 }, updates: { 'Ap Quoted': 1 }, deletes: { 'Ap Quoted': 1 } }],
-  ['withInsert', { execute: 2, inserts: { ap_db_items: 2 }, deletes: { ap_db_items: 1 } }],
-  ['multiStatement', { execute: 1, inserts: { ap_db_items: 1 }, updates: { ap_db_items: 1 }, deletes: { ap_db_items: 1 } }],
-  ['upsert', { execute: 1, inserts: { ap_db_items: 1 } }],
-  ['uniqueViolation', { execute: 1, errors: { IntegrityError: 1 } }, { code: '23505' }],
-  ['undefinedTable', { execute: 1, errors: { ProgrammingError: 1 } }, { code: '42P01' }],
-  ['syntaxError', { execute: 1, errors: { ProgrammingError: 1 } }, { code: '42601' }],
-  ['divisionByZero', { execute: 1, errors: { DataError: 1 } }, { code: '22012' }],
-  ['bareClient', { connections: 1, execute: 2, deletes: { ap_db_items: 1 } }],
-  ['bareClientCallback', { connections: 1 }],
-  // pool.query released its client with the error above (pg-pool then drops it): a new connection.
-  // instrumentation-pg times a submittable only when it has a callback.
-  ['submittable', { connections: 1, execute: 2, timed: 1, deletes: { ap_db_items: 2 } }],
-  ['refused', { alias: 'ap_refused', connections: 2, connectionErrors: 2 }],
-  ['refusedPool', { alias: 'ap_refused', connections: 1, connectionErrors: 1 }, { code: 'ECONNREFUSED' }],
-  ['wrongDatabase', { alias: 'ap_no_such_db', connections: 1, connectionErrors: 1 }, { code: '3D000' }],
-  ['cleanup', { execute: 2 }],
-];
-
-interface StepReply {
-  value?: unknown;
-  error?: { class?: string; message?: string; code?: string };
-}
-
-export async function runStep(app: RunningApp, step: string): Promise<StepReply> {
-  const res = await fetch(`http://127.0.0.1:${String(app.ready.port)}/step/${step}`);
-  return (await res.json()) as StepReply;
 }
 
 for (const preload of ['require', 'import'] as const) {

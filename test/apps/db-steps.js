@@ -137,6 +137,20 @@ function makeSteps(pg) {
       const c = new pg.Client({ connectionString: PG_URL.replace(/\/[^/]*$/, '/ap_no_such_db') });
       return c.connect();
     },
+    // Failures the application never handles: each must still reach 'unhandledRejection', as without autoprom.
+    async unhandled() {
+      const seen = [];
+      const onUnhandled = (reason) => seen.push(describeError(reason));
+      process.on('unhandledRejection', onUnhandled);
+      pool.query('SELECT 1/0');
+      new pg.Client({ host: '127.0.0.1', port: 1, user: 'postgres', database: 'ap_refused' }).connect();
+      const c = await pool.connect();
+      c.query('SELECT * FROM ap_db_nope');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      c.release();
+      process.off('unhandledRejection', onUnhandled);
+      return seen.sort((a, b) => String(a.code).localeCompare(String(b.code)));
+    },
     async cleanup() {
       await pool.query('DROP TABLE IF EXISTS ap_db_items');
       await pool.query('DROP SCHEMA IF EXISTS ap_db_schema CASCADE');
