@@ -46,11 +46,14 @@ const SCRIPT: ReadonlyArray<{ step: string; moves: Partial<Record<Backend, Moves
   { step: 'unhandled', moves: { appcache: [1, 0, 0, 1] } },
   // early get (miss), get, get miss, mget 2 hits 1 miss, pipeline hit+miss, multi hit+miss, 3 misses, WRONGTYPE.
   { step: 'cluster', moves: { clustered: [14, 5, 8, 1] } },
+  // Redirected once each: GET hit; pipeline GET hit + MGET hit and miss; MULTI two GET hits.
+  // Then with maxRedirections 0: a GET and a pipelined GET fail on MOVED.
+  { step: 'clusterMoved', moves: { clustered: [8, 5, 1, 2] } },
   { step: 'teardown', moves: {} },
 ];
 
 /** Steps whose replies and errors must be identical with and without autoprom. */
-const COMPARED = SCRIPT.map((s) => s.step).filter((s) => s !== 'cluster');
+const COMPARED = SCRIPT.map((s) => s.step).filter((s) => s !== 'cluster' && s !== 'clusterMoved');
 
 // ---------------------------------------------------------------------------------------
 // Private Redis servers, started from the test in a temporary directory and stopped by pid.

@@ -25,8 +25,14 @@ import { cacheSeries, type CacheSeries } from './series';
 export const IOREDIS_MODULE_NAMES = ['ioredis', 'ioredis5'] as const;
 const SUPPORTED_VERSIONS = ['>=5.0.0 <7'];
 
-/** Marks a Command autoprom has already seen (offline queue, reconnect and redirect re-sends). */
+/**
+ * The promise of a Command when autoprom saw it. Offline-queue, reconnect and single-command
+ * cluster re-sends keep the promise (seen: skipped); a cluster pipeline retry gives every
+ * command a new one (seen again: its new attempt is observed).
+ */
 const SEEN = Symbol('autoprom.cache.seen');
+/** A rejected cluster-pipeline attempt whose failure counts only if the pipeline does not retry it. */
+const DEFERRED = Symbol('autoprom.cache.deferred');
 /** The series of a client, resolved on its first read. */
 const SERIES = Symbol('autoprom.cache.series');
 /** An open non-pipelined MULTI on a client (`multi({ pipeline: false })`). */
@@ -39,11 +45,13 @@ const ORIGINAL = Symbol('autoprom.cache.original');
 interface CommandLike {
   name: string;
   args: unknown[];
+  promise: unknown;
   resolve: (value: unknown) => unknown;
   reject: (err: unknown) => unknown;
   inTransaction?: boolean;
   pipelineIndex?: number;
-  [SEEN]?: true;
+  [SEEN]?: unknown;
+  [DEFERRED]?: { fail: () => void };
 }
 
 interface QueuedRead {
@@ -102,6 +110,11 @@ export class IoredisCacheInstrumentation extends InstrumentationBase {
         const wrapped = this.wrapSendCommand(current, cluster);
         Object.defineProperty(proto, 'sendCommand', { value: wrapped, writable: true, configurable: true, enumerable: false });
       }
+      const pipeline = pipelinePrototype(moduleExports);
+      const fill = pipeline?.fillResult as FillResult | undefined;
+      if (pipeline !== undefined && typeof fill === 'function' && fill[ORIGINAL] === undefined) {
+        Object.defineProperty(pipeline, 'fillResult', { value: wrapFillResult(fill), writable: true, configurable: true, enumerable: false });
+      }
     } catch (err) {
       warn(`could not instrument ioredis (cache metrics off): ${(err as Error)?.message ?? String(err)}`);
     }
@@ -115,6 +128,11 @@ export class IoredisCacheInstrumentation extends InstrumentationBase {
         Object.defineProperty(proto, 'sendCommand', { value: current[ORIGINAL], writable: true, configurable: true, enumerable: false });
       }
     }
+    const pipeline = pipelinePrototype(moduleExports);
+    const fill = pipeline?.fillResult as FillResult | undefined;
+    if (pipeline !== undefined && typeof fill === 'function' && fill[ORIGINAL] !== undefined) {
+      Object.defineProperty(pipeline, 'fillResult', { value: fill[ORIGINAL], writable: true, configurable: true, enumerable: false });
+    }
   }
 
   private wrapSendCommand(original: SendCommand, cluster: boolean): Wrapped {
@@ -122,7 +140,7 @@ export class IoredisCacheInstrumentation extends InstrumentationBase {
     const wrapped: Wrapped = function sendCommand(this: ClientLike, command: CommandLike) {
       // The hot path for every other command: one Map lookup and one property read.
       const kind = command === null || typeof command !== 'object' ? undefined : commandKind(command.name);
-      if ((kind !== undefined || this[OPEN_MULTI] !== undefined) && command[SEEN] !== true && instrumentation._enabled) {
+      if ((kind !== undefined || this[OPEN_MULTI] !== undefined) && command[SEEN] !== command.promise && instrumentation._enabled) {
         try {
           observeCommand(this, command, arguments[1] as PipelineStreamLike | undefined, kind, cluster, instrumentation.ctx);
         } catch (err) {
@@ -135,6 +153,64 @@ export class IoredisCacheInstrumentation extends InstrumentationBase {
     wrapped[ORIGINAL] = original;
     return wrapped;
   }
+}
+
+type FillResult = ((this: PipelineLike, value: unknown, position: number) => unknown) & { [ORIGINAL]?: FillResult };
+
+interface PipelineLike {
+  _queue?: CommandLike[];
+  replyPending?: number;
+  resolve?: (value: unknown) => unknown;
+}
+
+/**
+ * `Pipeline.prototype.fillResult` takes each reply of a pipeline; with the last one it
+ * either resolves the pipeline (the application gets these replies) or, after a cluster
+ * redirection, re-sends the commands and returns without resolving. Only then is it known
+ * whether a rejected attempt was final.
+ */
+function wrapFillResult(original: FillResult): FillResult {
+  const wrapped: FillResult = function fillResult(this: PipelineLike, value: unknown, position: number) {
+    const queue = this._queue;
+    const pipelineResolve = this.resolve;
+    if (this.replyPending !== 1 || !Array.isArray(queue) || typeof pipelineResolve !== 'function' || !queue.some((c) => c[DEFERRED] !== undefined)) {
+      // eslint-disable-next-line prefer-rest-params
+      return original.apply(this, arguments as unknown as [unknown, number]);
+    }
+    let resolved = false;
+    this.resolve = function (this: unknown) {
+      resolved = true;
+      // eslint-disable-next-line prefer-rest-params
+      return pipelineResolve.apply(this, arguments as unknown as [unknown]);
+    };
+    try {
+      // eslint-disable-next-line prefer-rest-params
+      return original.apply(this, arguments as unknown as [unknown, number]);
+    } finally {
+      this.resolve = pipelineResolve;
+      try {
+        for (const command of queue) {
+          const deferred = command[DEFERRED];
+          if (deferred === undefined) continue;
+          command[DEFERRED] = undefined;
+          // Resolved: the application gets this failure. Not resolved: the retry is observed when re-sent.
+          if (resolved) deferred.fail();
+        }
+      } catch (err) {
+        warn(`internal error in ioredis cache metrics (metrics may be incomplete): ${(err as Error)?.stack ?? String(err)}`);
+      }
+    }
+  };
+  wrapped[ORIGINAL] = original;
+  return wrapped;
+}
+
+function pipelinePrototype(moduleExports: unknown): Record<string, unknown> | undefined {
+  for (const root of [moduleExports, (moduleExports as { default?: unknown } | null)?.default]) {
+    const proto = (root as { Pipeline?: { prototype?: Record<string, unknown> } } | null | undefined)?.Pipeline?.prototype;
+    if (proto !== undefined && typeof proto.fillResult === 'function') return proto;
+  }
+  return undefined;
 }
 
 function clientPrototypes(moduleExports: unknown): Array<{ proto: Record<string, unknown>; cluster: boolean }> {
@@ -166,8 +242,10 @@ function seriesOf(client: ClientLike, cluster: boolean, ctx: AreaContext): Cache
 /** Book-keep one command the first time it is sent. */
 function observeCommand(client: ClientLike, command: CommandLike, stream: PipelineStreamLike | undefined, kind: ReturnType<typeof commandKind>, cluster: boolean, ctx: AreaContext | undefined): void {
   if (ctx === undefined) return;
-  command[SEEN] = true;
+  command[SEEN] = command.promise;
   const pipelined = stream !== undefined && stream !== null && stream.isPipeline === true;
+  // A cluster pipeline may retry a rejected attempt (MOVED, ASK, TRYAGAIN…): decide in fillResult.
+  const deferRejection = pipelined && cluster;
 
   // A direct (non-pipelined) MULTI: replies are QUEUED until EXEC, so reads are settled from EXEC's reply.
   const open = pipelined ? undefined : client[OPEN_MULTI];
@@ -197,7 +275,7 @@ function observeCommand(client: ClientLike, command: CommandLike, stream: Pipeli
       // Pipelined: reads carry pipeline positions, and EXEC's reply answers the commands just before EXEC.
       const execPosition = pipelined ? command.pipelineIndex : undefined;
       if (pipelined && typeof execPosition !== 'number') return;
-      settleFromExec(command, reads, execPosition, seriesOf(client, cluster, ctx));
+      settleFromExec(command, reads, execPosition, seriesOf(client, cluster, ctx), deferRejection);
       return;
     }
     case undefined:
@@ -209,13 +287,13 @@ function observeCommand(client: ClientLike, command: CommandLike, stream: Pipeli
         (stream[PIPELINE_READS] ??= []).push({ kind, keys, position: command.pipelineIndex });
         return;
       }
-      settleFromOwnReply(command, kind, keys, seriesOf(client, cluster, ctx));
+      settleFromOwnReply(command, kind, keys, seriesOf(client, cluster, ctx), deferRejection);
     }
   }
 }
 
 /** Count a read when ioredis settles it, first settlement only (a late reply after a timeout is not counted). */
-function settleFromOwnReply(command: CommandLike, kind: ReadKind, keys: number, series: CacheSeries): void {
+function settleFromOwnReply(command: CommandLike, kind: ReadKind, keys: number, series: CacheSeries, deferRejection: boolean): void {
   const resolve = command.resolve;
   const reject = command.reject;
   let settled = false;
@@ -233,14 +311,16 @@ function settleFromOwnReply(command: CommandLike, kind: ReadKind, keys: number, 
   command.reject = function (this: unknown, err: unknown) {
     if (!settled) {
       settled = true;
-      series.fail(keys);
+      const fail = () => series.fail(keys);
+      if (deferRejection) command[DEFERRED] = { fail };
+      else fail();
     }
     return reject.apply(this, arguments as unknown as [unknown]);
   };
 }
 
 /** Count the reads queued in a MULTI from the EXEC reply (or its failure). */
-function settleFromExec(exec: CommandLike, reads: QueuedRead[], execPosition: number | undefined, series: CacheSeries): void {
+function settleFromExec(exec: CommandLike, reads: QueuedRead[], execPosition: number | undefined, series: CacheSeries, deferRejection: boolean): void {
   const resolve = exec.resolve;
   const reject = exec.reject;
   let settled = false;
@@ -262,7 +342,11 @@ function settleFromExec(exec: CommandLike, reads: QueuedRead[], execPosition: nu
   exec.reject = function (this: unknown, err: unknown) {
     if (!settled) {
       settled = true;
-      for (const r of reads) series.fail(r.keys);
+      const fail = () => {
+        for (const r of reads) series.fail(r.keys);
+      };
+      if (deferRejection) exec[DEFERRED] = { fail };
+      else fail();
     }
     return reject.apply(this, arguments as unknown as [unknown]);
   };

@@ -48,6 +48,27 @@ function steps(Redis) {
   const r = new Redis(MAIN);
   r.on('error', noop);
 
+  /** Move the slot of `key` (and the key) to the next node, with admin connections that read nothing. */
+  async function moveSlotOf(key) {
+    const admins = CLUSTER_PORTS.map((port) => new Redis({ host: '127.0.0.1', port }));
+    try {
+      const slot = await admins[0].cluster('keyslot', key);
+      const ids = await Promise.all(admins.map((a) => a.cluster('myid')));
+      const owners = await Promise.all(admins.map((a) => a.cluster('countkeysinslot', slot)));
+      const slots = await admins[0].cluster('slots');
+      const range = slots.find(([lo, hi]) => slot >= lo && slot <= hi);
+      const from = CLUSTER_PORTS.indexOf(range[2][1]);
+      const to = (from + 1) % admins.length;
+      await admins[to].cluster('setslot', slot, 'importing', ids[from]);
+      await admins[from].cluster('setslot', slot, 'migrating', ids[to]);
+      if (owners[from] > 0) await admins[from].migrate('127.0.0.1', CLUSTER_PORTS[to], '', 0, 5000, 'KEYS', key);
+      for (const a of admins) await a.cluster('setslot', slot, 'node', ids[to]);
+      return `slot moved ${from}->${to}`;
+    } finally {
+      for (const a of admins) a.disconnect();
+    }
+  }
+
   return {
     async setup() {
       await r.del(HIT, MISS, HASH, K + 'gx', K + 'w');
@@ -196,6 +217,28 @@ function steps(Redis) {
         await settle(Redis, c.hget(a, 'f')),
       ];
       await c.del(a);
+      await c.quit();
+      return out;
+    },
+    async clusterMoved() {
+      // A slot moves to another node behind the client's back: each read is answered MOVED,
+      // redirected, and must count once, by its final reply.
+      const c = new Redis.Cluster(CLUSTER_PORTS.map((port) => ({ host: '127.0.0.1', port })), { redisOptions: { connectionName: 'clustered' } });
+      c.on('error', noop);
+      const key = '{ap:test:moved}:k';
+      await c.set(key, 'm');
+      const out = [];
+      out.push(await moveSlotOf(key), await c.get(key));
+      out.push(await moveSlotOf(key), plain(Redis, await c.pipeline().get(key).mget(key, key + 'x').exec()));
+      out.push(await moveSlotOf(key), plain(Redis, await c.multi().get(key).get(key).exec()));
+      // A client that follows no redirection: the MOVED attempt is the final, failed read.
+      const strict = new Redis.Cluster(CLUSTER_PORTS.map((port) => ({ host: '127.0.0.1', port })), { redisOptions: { connectionName: 'clustered' }, maxRedirections: 0 });
+      strict.on('error', noop);
+      await strict.set(key, 'm');
+      out.push(await moveSlotOf(key), await settle(Redis, strict.get(key)));
+      out.push(await moveSlotOf(key), plain(Redis, await strict.pipeline().get(key).exec()));
+      await strict.quit();
+      await c.del(key);
       await c.quit();
       return out;
     },
