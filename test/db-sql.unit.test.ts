@@ -23,6 +23,26 @@ const ORM_SQL: Row[] = [
   ['INSERT INTO ap_t (a) VALUES (1) ON CONFLICT DO NOTHING', [['insert', 'ap_t']]],
 ];
 
+// Captured verbatim from the ORMs in test/apps/db-orm.js (Sequelize 6.37, TypeORM 1.1, Knex 3.3, Drizzle 0.45).
+const CAPTURED: Row[] = [
+  ['INSERT INTO "ap_orm_seq_users" ("id","name","createdAt","updatedAt") VALUES (DEFAULT,$1,$2,$3) RETURNING "id","name","createdAt","updatedAt";', [['insert', 'ap_orm_seq_users']]],
+  ["INSERT INTO \"ap_orm_seq_users\" (\"id\",\"name\",\"createdAt\",\"updatedAt\") VALUES (DEFAULT,'c','2026-11-21 23:41:48.024 +00:00','2026-11-21 23:41:48.024 +00:00'),(DEFAULT,'d;e','2026-11-21 23:41:48.024 +00:00','2026-11-21 23:41:48.024 +00:00') RETURNING \"id\",\"name\",\"createdAt\",\"updatedAt\";", [['insert', 'ap_orm_seq_users']]],
+  ['UPDATE "ap_orm_seq_users" SET "name"=$1,"updatedAt"=$2 WHERE "name" IN (\'c\', \'d\')', [['update', 'ap_orm_seq_users']]],
+  ['DELETE FROM "ap_orm_seq_users" WHERE "name" = \'z\'', [['delete', 'ap_orm_seq_users']]],
+  ['SELECT count(*) AS "count" FROM "ap_orm_seq_users" AS "ApOrmSeqUser";', []],
+  ['DROP TABLE IF EXISTS "ap_orm_seq_users" CASCADE;', []],
+  ['INSERT INTO "ap_orm_typeorm_photos"("name") VALUES ($1), ($2), ($3) RETURNING "id"', [['insert', 'ap_orm_typeorm_photos']]],
+  ['UPDATE "ap_orm_typeorm_photos" SET "name" = $1 WHERE "name" IN ($2, $3)', [['update', 'ap_orm_typeorm_photos']]],
+  ['START TRANSACTION', []],
+  ['SELECT "ApOrmPhoto"."id" AS "ApOrmPhoto_id", "ApOrmPhoto"."name" AS "ApOrmPhoto_name" FROM "ap_orm_typeorm_photos" "ApOrmPhoto" WHERE "ApOrmPhoto"."id" = $1', []],
+  ['insert into "ap_orm_schema"."ap_orm_knex_books" ("title") values ($1), ($2), ($3)', [['insert', 'ap_orm_knex_books']]],
+  ['update "ap_orm_schema"."ap_orm_knex_books" set "title" = $1 where "title" in ($2, $3)', [['update', 'ap_orm_knex_books']]],
+  ['delete from "ap_orm_schema"."ap_orm_knex_books" where "id" = $1', [['delete', 'ap_orm_knex_books']]],
+  ['insert into "ap_orm_drizzle_pets" ("id", "name") values (default, $1) returning "id", "name"', [['insert', 'ap_orm_drizzle_pets']]],
+  ['update "ap_orm_drizzle_pets" set "name" = $1 where "ap_orm_drizzle_pets"."name" in ($2, $3)', [['update', 'ap_orm_drizzle_pets']]],
+  ['delete from "ap_orm_drizzle_pets" where "ap_orm_drizzle_pets"."id" = $1', [['delete', 'ap_orm_drizzle_pets']]],
+];
+
 const SHAPES: Row[] = [
   ['insert into public.ap_orders values (1)', [['insert', 'ap_orders']]],
   ['INSERT INTO Public.AP_Orders VALUES (1)', [['insert', 'ap_orders']]],
@@ -71,7 +91,7 @@ const NOTHING: string[] = [
 ];
 
 describe('db: parseSqlTargets', () => {
-  for (const [sql, expected] of [...ORM_SQL, ...SHAPES]) {
+  for (const [sql, expected] of [...ORM_SQL, ...CAPTURED, ...SHAPES]) {
     it(`${JSON.stringify(sql).slice(0, 90)}`, () => {
       assert.deepEqual(
         parseSqlTargets(sql).map((t) => [t.operation, t.table]),
