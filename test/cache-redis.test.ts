@@ -32,6 +32,7 @@ const SCRIPT: ReadonlyArray<{ step: string; moves: Partial<Record<Backend, Moves
   { step: 'call', moves: { appcache: [2, 1, 1, 0] } },
   { step: 'callback', moves: { appcache: [1, 1, 0, 0] } },
   { step: 'pipeline', moves: { appcache: [5, 3, 2, 0] } },
+  { step: 'autoPipelining', moves: { appcache: [5, 3, 2, 0] } },
   { step: 'multi', moves: { appcache: [4, 3, 1, 0] } },
   { step: 'multiWrongType', moves: { appcache: [2, 1, 0, 1] } },
   { step: 'multiDirect', moves: { appcache: [2, 1, 1, 0] } },
@@ -155,6 +156,19 @@ describe('cache: django_cache_* from ioredis against real Redis servers', functi
         try {
           bare = new Map();
           for (const step of COMPARED) bare.set(step, await runStep(app, step));
+        } finally {
+          await app.stop();
+        }
+      });
+
+      it('OTEL_NODE_DISABLED_INSTRUMENTATIONS=ioredis: ioredis is left alone', async () => {
+        const app = await startApp('cache-redis.js', { env: { ...appEnv(module, servers!), OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'ioredis' } });
+        try {
+          await runStep(app, 'setup');
+          const replies = await runStep(app, 'get');
+          if (bare !== undefined) assert.deepEqual(replies, bare.get('get'));
+          const text = await app.scrapeText();
+          assert.ok(!text.includes('django_cache_'), 'no cache family');
         } finally {
           await app.stop();
         }

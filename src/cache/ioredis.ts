@@ -138,14 +138,14 @@ export class IoredisCacheInstrumentation extends InstrumentationBase {
   private wrapSendCommand(original: SendCommand, cluster: boolean): Wrapped {
     const instrumentation = this;
     const wrapped: Wrapped = function sendCommand(this: ClientLike, command: CommandLike) {
-      // The hot path for every other command: one Map lookup and one property read.
-      const kind = command === null || typeof command !== 'object' ? undefined : commandKind(command.name);
-      if ((kind !== undefined || this[OPEN_MULTI] !== undefined) && command[SEEN] !== command.promise && instrumentation._enabled) {
-        try {
+      try {
+        // The hot path for every other command: one Map lookup and one property read.
+        const kind = commandKind(command?.name);
+        if ((kind !== undefined || this?.[OPEN_MULTI] !== undefined) && command[SEEN] !== command.promise && instrumentation._enabled) {
           observeCommand(this, command, arguments[1] as PipelineStreamLike | undefined, kind, cluster, instrumentation.ctx);
-        } catch (err) {
-          warn(`internal error in ioredis cache metrics (metrics may be incomplete): ${(err as Error)?.stack ?? String(err)}`);
         }
+      } catch (err) {
+        warn(`internal error in ioredis cache metrics (metrics may be incomplete): ${(err as Error)?.stack ?? String(err)}`);
       }
       // eslint-disable-next-line prefer-rest-params
       return original.apply(this, arguments as unknown as Parameters<SendCommand>);
@@ -301,7 +301,9 @@ function settleFromOwnReply(command: CommandLike, kind: ReadKind, keys: number, 
     if (!settled) {
       settled = true;
       try {
-        series.tally(tallyReply(kind, keys, value));
+        if (kind !== 'single') series.tally(tallyReply(kind, keys, value));
+        else if (value === null || value === undefined) series.miss();
+        else series.hit();
       } catch {
         // Counting must never change what the application receives.
       }

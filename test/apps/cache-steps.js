@@ -101,6 +101,12 @@ function steps(Redis) {
     async pipeline() {
       return plain(Redis, await r.pipeline().get(HIT).get(MISS).mget(HIT, MISS).hmget(HASH, 'f1').set(K + 'w', '1').exec());
     },
+    async autoPipelining() {
+      const c = new Redis({ ...MAIN, enableAutoPipelining: true });
+      const out = await Promise.all([c.get(HIT), c.get(MISS), c.mget(HIT, MISS), c.hget(HASH, 'f1')]);
+      await c.quit();
+      return out;
+    },
     async multi() {
       return plain(Redis, await r.multi().get(HIT).set(K + 'w', 'x').hget(HASH, 'nope').mget(HIT, HIT).exec());
     },
