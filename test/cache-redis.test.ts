@@ -30,6 +30,7 @@ const SCRIPT: ReadonlyArray<{ step: string; moves: Partial<Record<Backend, Moves
   { step: 'mget', moves: { appcache: [5, 3, 2, 0] } },
   { step: 'hmget', moves: { appcache: [3, 2, 1, 0] } },
   { step: 'call', moves: { appcache: [2, 1, 1, 0] } },
+  { step: 'multiDirectLost', moves: { appcache: [2, 1, 0, 1] } },
   { step: 'callback', moves: { appcache: [1, 1, 0, 0] } },
   { step: 'pipeline', moves: { appcache: [5, 3, 2, 0] } },
   { step: 'autoPipelining', moves: { appcache: [5, 3, 2, 0] } },

@@ -62,6 +62,8 @@ interface QueuedRead {
 }
 
 interface OpenMulti {
+  /** The socket MULTI went out on: a transaction does not survive a reconnection. */
+  stream: unknown;
   /** Commands sent since MULTI. */
   count: number;
   reads: QueuedRead[];
@@ -69,6 +71,7 @@ interface OpenMulti {
 
 interface ClientLike {
   options?: { connectionName?: unknown; redisOptions?: { connectionName?: unknown } };
+  stream?: unknown;
   [SERIES]?: CacheSeries;
   [OPEN_MULTI]?: OpenMulti;
 }
@@ -248,7 +251,14 @@ function observeCommand(client: ClientLike, command: CommandLike, stream: Pipeli
   const deferRejection = pipelined && cluster;
 
   // A direct (non-pipelined) MULTI: replies are QUEUED until EXEC, so reads are settled from EXEC's reply.
-  const open = pipelined ? undefined : client[OPEN_MULTI];
+  let open = pipelined ? undefined : client[OPEN_MULTI];
+  // A MULTI sent before the socket exists goes out on the first one.
+  if (open !== undefined && open.stream === undefined) open.stream = client.stream;
+  if (open !== undefined && open.stream !== client.stream) {
+    // The connection changed since MULTI: the server dropped the transaction and its reads never ran.
+    for (const r of open.reads) seriesOf(client, cluster, ctx).fail(r.keys);
+    client[OPEN_MULTI] = open = undefined;
+  }
   if (open !== undefined && kind !== 'exec' && kind !== 'discard') {
     const position = open.count++;
     if (kind === 'single' || kind === 'mget' || kind === 'hmget') open.reads.push({ kind, keys: keysRead(kind, command.args), position });
@@ -257,7 +267,7 @@ function observeCommand(client: ClientLike, command: CommandLike, stream: Pipeli
 
   switch (kind) {
     case 'multi':
-      if (!pipelined) client[OPEN_MULTI] = { count: 0, reads: [] };
+      if (!pipelined) client[OPEN_MULTI] = { stream: client.stream, count: 0, reads: [] };
       return;
     case 'discard':
       if (!pipelined) client[OPEN_MULTI] = undefined;

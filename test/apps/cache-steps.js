@@ -95,6 +95,19 @@ function steps(Redis) {
     async call() {
       return [await r.call('GET', HIT), await r.call('Get', MISS)];
     },
+    async multiDirectLost() {
+      // The connection drops inside a direct MULTI: the queued read never runs, later reads are plain reads.
+      const c = new Redis({ ...MAIN, retryStrategy: () => 10 });
+      c.on('error', noop);
+      await c.multi({ pipeline: false });
+      const queued = await c.get(HIT);
+      const reconnected = new Promise((resolve) => c.once('ready', resolve));
+      c.stream.destroy();
+      await reconnected;
+      const after = await c.get(HIT);
+      await c.quit();
+      return { queued, after };
+    },
     async callback() {
       return await new Promise((resolve, reject) => r.get(HIT, (err, v) => (err ? reject(err) : resolve(v))));
     },
