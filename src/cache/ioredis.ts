@@ -9,8 +9,14 @@
  * - a rejection (refused connection, timeout, error reply, connection lost) is seen
  *   without attaching a handler to the application's promise, which stays exactly as
  *   ioredis made it (an unhandled rejection is still unhandled).
- * OpenTelemetry's instrumentation-ioredis is not used: it records no metric, its
- * responseHook never sees rejections and fires twice for offline-queued commands.
+ * A cluster pipeline retried after MOVED/ASK gives its commands new promises: they are
+ * observed again, and the rejected attempt counts only if the pipeline gives up
+ * (decided in `Pipeline.prototype.fillResult`).
+ *
+ * Not used, on evidence: OpenTelemetry's instrumentation-ioredis records no metric, its
+ * responseHook never sees rejections and fires twice for offline-queued commands; the
+ * `ioredis:command` diagnostics channel of ioredis 5.9+/6 traces only commands written to
+ * a socket, so a refused connection's failed reads never reach it.
  */
 import { InstrumentationBase, InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 import type { AreaContext } from '../core/area';

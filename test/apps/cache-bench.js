@@ -1,6 +1,7 @@
 // Cost of the ioredis patch per command: N commands in pipelines of 500 against the real
 // Redis, GET (a read) and SET (any other command); prints microseconds per command.
-// Run with and without the preload (see the cache area notes): node [--require dist/register.js] test/apps/cache-bench.js
+// Run interleaved, with and without the preload:
+//   node test/apps/cache-bench.js; PROMETHEUS_METRICS_EXPORT_PORT=19465 node --require ./dist/register.js test/apps/cache-bench.js
 'use strict';
 const Redis = require(process.env.AP_IOREDIS || 'ioredis');
 const N = Number(process.env.AP_BENCH_N || 200000);
