@@ -4,6 +4,7 @@
  * every db and model series (anything not listed must not move).
  */
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import { runStep, SEQUENCE, type Expect } from './db-sequence';
 import { startApp, type RunningApp } from './helpers/child';
 import type { Exposition } from './helpers/exposition';
@@ -74,16 +75,46 @@ for (const preload of ['require', 'import'] as const) {
       });
     }
 
-    it('pool gauges: one idle connection of a pool of 5, none used or waiting', async () => {
-      const e = await app.scrape();
-      const gauge = (name: string, labels: Record<string, string>) =>
-        e.samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v) && Object.keys(s.labels).length === Object.keys(labels).length)?.value;
-      const db = { alias: 'test', vendor: 'postgresql' };
-      assert.equal(gauge('django_db_pool_connections', { ...db, state: 'idle' }), 1);
-      assert.equal(gauge('django_db_pool_connections', { ...db, state: 'used' }), 0);
-      assert.equal(gauge('django_db_pool_pending_requests', db), 0);
-      assert.equal(gauge('django_db_pool_max_connections', db), 5);
+    it('pool gauges: connections by state, pending and max, per database, read from each pool', async () => {
+      const gauge = (e: Exposition, name: string, alias: string, state?: string) =>
+        e.samples.find((s) => s.name === name && s.labels.alias === alias && s.labels.vendor === 'postgresql' && s.labels.state === state)?.value;
+      assert.deepEqual(await runStep(app, 'poolGauges'), { value: null });
+      let e = await app.scrape();
       assert.equal(e.meta.get('django_db_pool_connections')?.type, 'gauge');
+      assert.deepEqual(
+        ['used', 'idle'].map((state) => gauge(e, 'django_db_pool_connections', 'test', state)),
+        [2, 0],
+      );
+      assert.equal(gauge(e, 'django_db_pool_pending_requests', 'test'), 0);
+      assert.equal(gauge(e, 'django_db_pool_max_connections', 'test'), 5);
+      assert.deepEqual(
+        ['used', 'idle'].map((state) => gauge(e, 'django_db_pool_connections', 'postgres', state)),
+        [0, 1],
+      );
+      assert.equal(gauge(e, 'django_db_pool_max_connections', 'postgres'), 4);
+      assert.deepEqual(await runStep(app, 'poolGaugesRelease'), { value: null });
+      e = await app.scrape();
+      assert.deepEqual(
+        ['used', 'idle'].map((state) => gauge(e, 'django_db_pool_connections', 'test', state)),
+        [0, 2],
+      );
+      // A database whose pools have all ended reads 0.
+      assert.deepEqual(
+        ['used', 'idle'].map((state) => gauge(e, 'django_db_pool_connections', 'postgres', state)),
+        [0, 0],
+      );
+      assert.equal(gauge(e, 'django_db_pool_max_connections', 'postgres'), 0);
+    });
+
+    it('promtool accepts the db and model families', async () => {
+      // Only this area's families: other areas are checked by their own tests.
+      const ours = (await app.scrapeText())
+        .split('\n')
+        .filter((line) => /^(# (HELP|TYPE) )?django_(db|model)_/.test(line))
+        .join('\n');
+      const r = spawnSync('promtool', ['check', 'metrics'], { input: `${ours}\n`, encoding: 'utf8' });
+      assert.equal(r.error, undefined, 'promtool is needed: apt-get install -y prometheus');
+      assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
     });
 
     it('exposes every db and model family with django help texts, never execute_many, and no SQL or host in labels', async () => {

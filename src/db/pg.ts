@@ -118,6 +118,8 @@ export class PgPatcher {
   /** Pools seen, read at collection time; weak so that a dropped pool is not kept alive. */
   private readonly pools = new Set<WeakRef<PoolLike>>();
   private readonly poolsSeen = new WeakSet<PoolLike>();
+  /** Aliases ever reported: one whose pools have all ended reads 0 (the SDK would repeat its last value). */
+  private readonly poolAliases = new Set<string>();
 
   constructor(private readonly series: DbSeries, private readonly namespace: string) {}
 
@@ -148,6 +150,12 @@ export class PgPatcher {
         sum.pending += Number(pool.waitingCount) || 0;
         sum.max += Number(pool.options?.max) || 0;
         byAlias.set(alias, sum);
+      }
+      for (const alias of byAlias.keys()) {
+        if (this.poolAliases.size < this.series.cardinalityLimit) this.poolAliases.add(alias);
+      }
+      for (const alias of this.poolAliases) {
+        if (!byAlias.has(alias)) byAlias.set(alias, { used: 0, idle: 0, pending: 0, max: 0 });
       }
       for (const [alias, s] of byAlias) {
         result.observe(connections, s.used, { alias, vendor: VENDOR, state: 'used' });

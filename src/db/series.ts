@@ -57,6 +57,11 @@ export class DbSeries {
     };
   }
 
+  /** Series per family before the overflow series (PROMETHEUS cardinality limit). */
+  get cardinalityLimit(): number {
+    return this.registry.options.cardinalityLimit;
+  }
+
   forAlias(alias: string): AliasSeries {
     let s = this.byAlias.get(alias);
     if (s === undefined) {

@@ -13,6 +13,8 @@ function describeError(err) {
 
 function makeSteps(pg) {
   const pool = new pg.Pool({ connectionString: PG_URL, max: 5, idleTimeoutMillis: 0 });
+  const held = [];
+  let second;
   const queryCb = (q, text, values) => new Promise((resolve, reject) => q.query(text, values, (err, res) => (err ? reject(err) : resolve(res))));
 
   async function withClient(fn) {
@@ -136,6 +138,16 @@ function makeSteps(pg) {
     async wrongDatabase() {
       const c = new pg.Client({ connectionString: PG_URL.replace(/\/[^/]*$/, '/ap_no_such_db') });
       return c.connect();
+    },
+    // Pool gauges: two clients held from the main pool, one idle client in a second pool on another database.
+    async poolGauges() {
+      held.push(await pool.connect(), await pool.connect());
+      second = new pg.Pool({ connectionString: PG_URL.replace(/\/[^/]*$/, '/postgres'), max: 4, idleTimeoutMillis: 0 });
+      (await second.connect()).release();
+    },
+    async poolGaugesRelease() {
+      for (const c of held.splice(0)) c.release();
+      await second.end();
     },
     // Failures the application never handles: each must still reach 'unhandledRejection', as without autoprom.
     async unhandled() {
