@@ -19,6 +19,10 @@ const ORM_SQL: Row[] = [
   ['UPDATE "public"."User" SET "name" = $1 WHERE ("public"."User"."id" = $2 AND 1=1) RETURNING "public"."User"."id"', [['update', 'User']]],
   ['DELETE FROM "public"."User" WHERE ("public"."User"."id" = $1 AND 1=1)', [['delete', 'User']]],
   ['insert into "author" ("name") values ($1) returning "id"', [['insert', 'author']]],
+  ['update "author" set "name" = case when ("id" = $1) then $2 when ("id" = $3) then $4 else "name" end where "id" in ($5, $6)', [['update', 'author']]],
+  ['delete from "book" where "id" in ($1, $2)', [['delete', 'book']]],
+  ['INSERT INTO "public"."Post" ("title","authorId") VALUES ($1,$2), ($3,$4) ON CONFLICT DO NOTHING', [['insert', 'Post']]],
+  ['INSERT INTO "public"."User" ("email") VALUES ($1) ON CONFLICT ("email") DO UPDATE SET "name" = $2 WHERE ("public"."User"."email" = $3 AND 1=1) RETURNING "public"."User"."id"', [['insert', 'User']]],
   ['insert into "ap_users" ("name") values ($1) on conflict ("name") do update set "name" = excluded."name" returning "id"', [['insert', 'ap_users']]],
   ['INSERT INTO ap_t (a) VALUES (1) ON CONFLICT DO NOTHING', [['insert', 'ap_t']]],
 ];

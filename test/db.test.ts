@@ -132,3 +132,29 @@ for (const preload of ['require', 'import'] as const) {
     });
   });
 }
+
+describe('db: namespace and latency buckets from the environment', () => {
+  it('prefixes every db and model family and uses PROMETHEUS_LATENCY_BUCKETS', async () => {
+    await requirePostgres();
+    const app = await startApp('db-app.js', { env: { PROMETHEUS_METRIC_NAMESPACE: 'ap', PROMETHEUS_LATENCY_BUCKETS: '0.5,1' } });
+    try {
+      for (const step of ['ddl', 'multiRowInsert', 'cleanup']) assert.deepEqual(await runStep(app, step), { value: step === 'multiRowInsert' ? 3 : null });
+      const e = await app.scrape();
+      const db = { alias: 'test', vendor: 'postgresql' };
+      const value = (name: string, labels: Record<string, string>) =>
+        e.samples.find((s) => s.name === name && Object.keys(labels).length === Object.keys(s.labels).length && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+      assert.equal(value('ap_django_db_execute_total', db), 7);
+      assert.equal(value('ap_django_db_new_connections_total', db), 1);
+      assert.equal(value('ap_django_db_query_duration_seconds_count', db), 7);
+      assert.deepEqual(
+        e.samples.filter((s) => s.name === 'ap_django_db_query_duration_seconds_bucket').map((s) => s.labels.le),
+        ['0.5', '1', '+Inf'],
+      );
+      assert.equal(value('ap_django_model_inserts_total', { model: 'ap_db_items' }), 1);
+      assert.equal(value('ap_django_db_pool_max_connections', db), 5);
+      assert.deepEqual(e.samples.filter((s) => /^django_(db|model)_/.test(s.name)), []);
+    } finally {
+      await app.stop();
+    }
+  });
+});
