@@ -60,14 +60,14 @@ export const CATALOGUE: readonly FamilySpec[] = [
   { ...db('django_db_execute_many_total', 'counter', 'Counter of executed statements in bulk operations by database and by vendor.', DB, 'not applicable: pg has no executemany'), documentedOnly: true },
   db('django_db_errors_total', 'counter', 'Counter of execution errors by database, vendor and exception type.', [...DB, 'type'], 'failed statements, type = psycopg class of the SQLSTATE'),
   db('django_db_query_duration_seconds', 'histogram', 'Histogram of query duration by database and vendor.', DB, 'OpenTelemetry db.client.operation.duration', 'latency'),
-  db('django_db_pool_connections', 'gauge', 'Connections in a pg-pool by database, vendor and state (idle or used).', [...DB, 'state'], 'OpenTelemetry db.client.connection.count'),
-  db('django_db_pool_pending_requests', 'gauge', 'Requests waiting for a pg-pool connection by database and vendor.', DB, 'OpenTelemetry db.client.connection.pending_requests'),
-  db('django_db_pool_max_connections', 'gauge', 'Maximum connections of a pg-pool by database and vendor.', DB, 'OpenTelemetry db.client.connection.max'),
+  db('django_db_pool_connections', 'gauge', 'Connections in a pg-pool by database, vendor and state (idle or used).', [...DB, 'state'], 'each pg-pool read at collection (used = total - idle), summed per database'),
+  db('django_db_pool_pending_requests', 'gauge', 'Requests waiting for a pg-pool connection by database and vendor.', DB, 'each pg-pool waitingCount read at collection, summed per database'),
+  db('django_db_pool_max_connections', 'gauge', 'Maximum connections of a pg-pool by database and vendor.', DB, 'each pg-pool options.max, summed per database'),
 
   // ---- ORM models (django_prometheus.models) ----
-  model('django_model_inserts_total', 'Number of insert operations by model.', 'successful INSERT INTO <table>'),
-  model('django_model_updates_total', 'Number of update operations by model.', 'successful UPDATE <table>'),
-  model('django_model_deletes_total', 'Number of delete operations by model.', 'successful DELETE FROM <table>'),
+  model('django_model_inserts_total', 'Number of insert operations by model.', 'successful INSERT INTO <table> sent through pg by any ORM, or recordModelOperation()'),
+  model('django_model_updates_total', 'Number of update operations by model.', 'successful UPDATE <table> sent through pg by any ORM, or recordModelOperation()'),
+  model('django_model_deletes_total', 'Number of delete operations by model.', 'successful DELETE FROM <table> sent through pg by any ORM, or recordModelOperation()'),
 
   // ---- Cache (django_prometheus.cache) ----
   cache('django_cache_get_total', 'Total get requests on cache', 'each key read (GET, GETEX, GETDEL, HGET, each key of MGET/HMGET)'),
