@@ -1,0 +1,38 @@
+// Outgoing requests: http.get, https-less http.request and global fetch against a local
+// server (itself measured as a server), driven by GET /run on the app's own port.
+const http = require('node:http');
+
+const target = http.createServer((req, res) => {
+  res.statusCode = req.url === '/missing' ? 404 : 200;
+  res.end('target');
+});
+
+function get(url) {
+  return new Promise((resolve, reject) => {
+    http.get(url, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    }).on('error', reject);
+  });
+}
+
+target.listen(0, '127.0.0.1', () => {
+  const base = `http://127.0.0.1:${target.address().port}`;
+  const app = http.createServer(async (req, res) => {
+    if (req.url === '/run') {
+      await get(`${base}/ok`);
+      await get(`${base}/ok`);
+      await get(`${base}/missing`);
+      await (await fetch(`${base}/ok`)).text();
+      await (await fetch(`${base}/missing`, { method: 'POST', body: 'x' })).text();
+      await fetch('http://127.0.0.1:1/refused').catch(() => undefined);
+      res.end('done');
+    } else {
+      res.statusCode = 404;
+      res.end();
+    }
+  });
+  app.listen(0, '127.0.0.1', () => {
+    process.stdout.write(`READY ${JSON.stringify({ port: app.address().port, targetPort: target.address().port })}\n`);
+  });
+});

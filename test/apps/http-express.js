@@ -1,0 +1,47 @@
+// express 4 or 5 (EXPRESS_MODULE=express|express5) with a mounted router, a template
+// engine, errors thrown, passed to next() and (express 5) rejected.
+const express = require(process.env.EXPRESS_MODULE || 'express');
+
+const app = express();
+const api = express.Router();
+api.get('/users/:id', (req, res) => res.json({ id: req.params.id }));
+api.put('/users/:id', (req, res) => res.json({ updated: req.params.id }));
+api.post('/items', express.json(), (req, res) => res.status(201).json({ created: true, name: req.body.name }));
+api.get('/empty', (req, res) => res.end());
+api.get('/stream', (req, res) => {
+  res.write('first ');
+  setImmediate(() => res.end('last'));
+});
+api.get('/latin', (req, res) => {
+  res.set('Content-Type', 'text/plain; charset=ISO-8859-1');
+  res.send(Buffer.from('caf\xe9', 'latin1'));
+});
+api.get('/boom', () => {
+  throw new TypeError('boom');
+});
+api.get('/next-error', (req, res, next) => next(new SyntaxError('passed on')));
+api.get('/reject', async () => {
+  throw new RangeError('rejected');
+});
+api.get('/page', (req, res) => res.render('http-page', { title: 'hello' }));
+api.get('/hang', () => {
+  // never answers: the client gives up
+});
+const nested = express.Router();
+nested.get('/:name', (req, res) => res.send(`v:${req.params.name}`));
+api.use('/nested/:group', nested);
+app.use('/api', api);
+app.get(/^\/regex\/(\d+)$/, (req, res) => res.send('regex'));
+app.get(['/list-a', '/list-b'], (req, res) => res.send('list'));
+app.get('/healthz', (req, res) => res.send('ok'));
+// An error handler that passes the error on: still one exception per request.
+app.use((err, req, res, next) => next(err));
+
+// A tiny engine: no template package needed.
+app.engine('tpl', (file, options, callback) => callback(null, `<h1>${options.title}</h1>`));
+app.set('views', __dirname);
+app.set('view engine', 'tpl');
+
+const server = app.listen(0, '127.0.0.1', () => {
+  process.stdout.write(`READY ${JSON.stringify({ port: server.address().port, version: require(`${process.env.EXPRESS_MODULE || 'express'}/package.json`).version })}\n`);
+});
