@@ -34,6 +34,8 @@ const SUPPORTED_PG_POOL = ['>=2.0.0 <4'];
 const SERIES = Symbol('autoprom.db.series');
 /** A Query whose outcome has been counted (pg can settle a timed-out query twice). */
 const SETTLED = Symbol('autoprom.db.settled');
+/** When a submittable that instrumentation-pg does not time was issued (process.hrtime.bigint()). */
+const STARTED = Symbol('autoprom.db.started');
 /** Marks autoprom's wrapper on a prototype, holding the original. */
 const ORIGINAL = Symbol('autoprom.db.original');
 /** The database a pool's clients connect to, once one of them has. */
@@ -51,10 +53,13 @@ interface ClientLike {
 }
 
 interface QueryLike {
+  submit?: unknown;
+  callback?: unknown;
   text?: unknown;
   name?: unknown;
   _canceledDueToError?: unknown;
   [SETTLED]?: true;
+  [STARTED]?: bigint;
 }
 
 interface PoolLike {
@@ -121,7 +126,15 @@ export class PgPatcher {
   /** Aliases ever reported: one whose pools have all ended reads 0 (the SDK would repeat its last value). */
   private readonly poolAliases = new Set<string>();
 
-  constructor(private readonly series: DbSeries, private readonly namespace: string) {}
+  /**
+   * @param recordDuration records into instrumentation-pg's own duration histogram, for the
+   *   statements it does not time (submittables without a callback); undefined when unavailable.
+   */
+  constructor(
+    private readonly series: DbSeries,
+    private readonly namespace: string,
+    readonly recordDuration?: (seconds: number, alias: string) => void,
+  ) {}
 
   /** Pool gauges, observed at collection time (nothing is recorded as connections come and go). */
   registerPoolGauges(meter: Meter): void {
@@ -227,6 +240,11 @@ export class PgPatcher {
         function query(this: unknown, ...args: unknown[]) {
           try {
             self.seriesOf(this as ClientLike)?.execute.inc();
+            const submittable = args[0] as QueryLike | undefined;
+            // instrumentation-pg times a submittable only through its callback: time the others here.
+            if (self.recordDuration !== undefined && typeof submittable?.submit === 'function' && typeof submittable.callback !== 'function' && typeof args[1] !== 'function' && typeof args[2] !== 'function') {
+              submittable[STARTED] = process.hrtime.bigint();
+            }
           } catch (err) {
             warn(`internal error counting a pg statement (metrics may be incomplete): ${(err as Error)?.message ?? String(err)}`);
           }
@@ -315,6 +333,8 @@ export class PgPatcher {
       query[SETTLED] = true;
       const series = con?.[SERIES];
       if (series === undefined) return; // a Query run outside Client.prototype.query (never counted as executed)
+      const started = query[STARTED];
+      if (started !== undefined) this.recordDuration?.(Number(process.hrtime.bigint() - started) / 1e9, series.alias);
       if (err !== undefined) {
         series.error(dbErrorType(err)).inc();
         return;
@@ -350,9 +370,9 @@ function runtimeOfPgInstrumentation(): InstrumentationRuntime {
 }
 
 /** autoprom's pg instrumentation. Create it after instrumentation-pg's, so that its hooks run second. */
-export function createPgMetricsInstrumentation(ctx: AreaContext, series: DbSeries): Instrumentation {
+export function createPgMetricsInstrumentation(ctx: AreaContext, series: DbSeries, recordDuration?: (seconds: number, alias: string) => void): Instrumentation {
   const runtime = runtimeOfPgInstrumentation();
-  const patcher = new PgPatcher(series, ctx.config.namespace);
+  const patcher = new PgPatcher(series, ctx.config.namespace, recordDuration);
   class PgMetricsInstrumentation extends runtime.InstrumentationBase {
     constructor() {
       super('autoprom-pg', '0.1.0', {});
