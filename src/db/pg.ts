@@ -1,20 +1,21 @@
 /**
  * django_db_* and django_model_* from pg and pg-pool, with no application code.
  *
- * OpenTelemetry's instrumentation-pg times every statement (django_db_query_duration_seconds,
- * through a View). This instrumentation adds what it does not record, patching three
+ * OpenTelemetry's instrumentation-pg times statements (django_db_query_duration_seconds,
+ * through a View). This instrumentation adds what it does not record, patching the
  * prototypes that every way of talking to pg goes through:
  * - `Client.prototype.connect`: connection attempts and failures (pool-created clients too:
  *   pg-pool connects them with it);
  * - `Client.prototype.query`: statements, counted when the application issues them
  *   (`pool.query` arrives here, promise, callback and submittable styles alike);
  * - `Query.prototype.handleError` / `handleReadyForQuery`: the outcome of each statement,
- *   read where pg itself settles it. No callback is wrapped and no promise is chained: the
- *   application's promise stays exactly the one pg made (an unhandled rejection stays
- *   unhandled, a stack stays as it was), and promise-style failures are seen with their
- *   SQLSTATE.
+ *   read where pg itself settles it. No statement callback is wrapped and no statement
+ *   promise is chained: the application's promise stays exactly the one pg made (an
+ *   unhandled rejection stays unhandled, a stack stays as it was), and promise-style
+ *   failures are seen with their SQLSTATE.
  * pg-pool is patched only to know the pools, read at collection time for the pool gauges.
- * The patches are installed after instrumentation-pg's (see setupPg), so they wrap it.
+ * The hooks run after instrumentation-pg's (same hook runtime, registered second: see
+ * runtimeOfPgInstrumentation), so these wrappers sit outside its own.
  */
 import type { BatchObservableResult, Meter, Observable } from '@opentelemetry/api';
 import type { Instrumentation, InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';

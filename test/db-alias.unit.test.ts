@@ -1,0 +1,34 @@
+import { strict as assert } from 'node:assert';
+import { clientAlias, poolOptionsAlias } from '../src/db/pg';
+import { pgDurationProcessor } from '../src/db';
+
+describe('db: alias label', () => {
+  it('a client: its resolved database, else unknown', () => {
+    assert.equal(clientAlias({ database: 'shop' }), 'shop');
+    assert.equal(clientAlias({ connectionParameters: { database: 'shop' } }), 'shop');
+    assert.equal(clientAlias({ database: '' }), 'unknown');
+    assert.equal(clientAlias({}), 'unknown');
+  });
+
+  const pools: Array<[string, Parameters<typeof poolOptionsAlias>[0], NodeJS.ProcessEnv, string]> = [
+    ['database option', { database: 'shop', connectionString: 'postgres://u@h/other' }, {}, 'shop'],
+    ['connection string path', { connectionString: 'postgres://u:secret@h:5432/orders?sslmode=require' }, {}, 'orders'],
+    ['encoded path', { connectionString: 'postgres://u@h/my%20db' }, {}, 'my db'],
+    ['no path: PGDATABASE', { connectionString: 'postgres://u@h' }, { PGDATABASE: 'envdb' }, 'envdb'],
+    ['no database: the user', { user: 'alice' }, {}, 'alice'],
+    ['no database: PGUSER', {}, { PGUSER: 'bob' }, 'bob'],
+    ['not a URL', { connectionString: '/var/run/postgresql' }, {}, 'unknown'],
+    ['nothing', undefined, {}, 'unknown'],
+  ];
+  for (const [what, options, env, expected] of pools) {
+    it(`a pool before its first client: ${what} → ${expected}`, () => assert.equal(poolOptionsAlias(options, env), expected));
+  }
+
+  it('the duration View keeps only alias and vendor (no host, port, SQLSTATE or operation)', () => {
+    assert.deepEqual(
+      pgDurationProcessor.process({ 'db.namespace': 'shop', 'db.system.name': 'postgresql', 'server.address': '10.0.0.1', 'server.port': 5432, 'error.type': '23505', 'db.operation.name': 'INSERT' }),
+      { alias: 'shop', vendor: 'postgresql' },
+    );
+    assert.deepEqual(pgDurationProcessor.process({}), { alias: 'unknown', vendor: 'postgresql' });
+  });
+});
