@@ -59,7 +59,7 @@ interface QueryLike {
   text?: unknown;
   name?: unknown;
   _canceledDueToError?: unknown;
-  [SETTLED]?: true;
+  [SETTLED]?: true | undefined;
   [STARTED]?: bigint;
 }
 
@@ -242,9 +242,13 @@ export class PgPatcher {
           try {
             self.seriesOf(this as ClientLike)?.execute.inc();
             const submittable = args[0] as QueryLike | undefined;
-            // instrumentation-pg times a submittable only through its callback: time the others here.
-            if (self.recordDuration !== undefined && typeof submittable?.submit === 'function' && typeof submittable.callback !== 'function' && typeof args[1] !== 'function' && typeof args[2] !== 'function') {
-              submittable[STARTED] = process.hrtime.bigint();
+            if (typeof submittable?.submit === 'function') {
+              // A Query object submitted again settles again.
+              if (submittable[SETTLED] === true) submittable[SETTLED] = undefined;
+              // instrumentation-pg times a submittable only through its callback: time the others here.
+              if (self.recordDuration !== undefined && typeof submittable.callback !== 'function' && typeof args[1] !== 'function' && typeof args[2] !== 'function') {
+                submittable[STARTED] = process.hrtime.bigint();
+              }
             }
           } catch (err) {
             warn(`internal error counting a pg statement (metrics may be incomplete): ${(err as Error)?.message ?? String(err)}`);
