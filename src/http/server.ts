@@ -277,20 +277,23 @@ export class HttpServerMetrics {
       }
       byStatusView.value++;
 
-      // An explicit Content-Length, else the one Node computed for `end(body)`; chunked = streaming.
-      const explicitLength = res.getHeader('content-length');
-      if (explicitLength !== undefined) {
-        this.responseBody.observe(parseContentLength(explicitLength as string | number));
-      } else if (res.chunkedEncoding) {
+      // Node keeps the Content-Length it sent (explicit, from writeHead, or computed by end(body)).
+      if (res.chunkedEncoding) {
         this.streaming.value++;
       } else {
-        const computed = (res as unknown as { _contentLength?: unknown })._contentLength;
-        if (typeof computed === 'number') this.responseBody.observe(computed);
+        const sent = (res as unknown as { _contentLength?: unknown })._contentLength;
+        if (typeof sent === 'number' && sent >= 0) this.responseBody.observe(sent);
         else if ((res as unknown as { _hasBody?: boolean })._hasBody === false) this.responseBody.observe(0);
-        else this.streaming.value++; // a body sent without length (HTTP/1.0, Connection: close)
+        else {
+          const declared = res.getHeader('content-length');
+          if (declared !== undefined) this.responseBody.observe(parseContentLength(declared as string | number));
+          else this.streaming.value++; // a body sent without a length (HTTP/1.0, Connection: close)
+        }
       }
 
-      const contentType = res.getHeader('content-type');
+      // Headers passed straight to writeHead (fastify) are not kept: read the sent header block.
+      let contentType: unknown = res.getHeader('content-type');
+      if (contentType === undefined) contentType = headerInBlock((res as unknown as { _header?: unknown })._header, CONTENT_TYPE_SPELLINGS);
       if (contentType !== undefined) this.countCharset(contentType);
     } catch (err) {
       warn(`internal error in http response metrics (metrics may be incomplete): ${(err as Error)?.stack ?? String(err)}`);
@@ -335,6 +338,20 @@ export class HttpServerMetrics {
     }
     if (s !== null) s.value++;
   }
+}
+
+const CONTENT_TYPE_SPELLINGS = ['\r\ncontent-type:', '\r\nContent-Type:', '\r\nCONTENT-TYPE:'] as const;
+
+/** A header's value in a sent header block (`HTTP/1.1 200 OK\r\nName: value\r\n…`), in its usual spellings. */
+export function headerInBlock(block: unknown, spellings: readonly string[]): string | undefined {
+  if (typeof block !== 'string') return undefined;
+  for (const spelling of spellings) {
+    const at = block.indexOf(spelling);
+    if (at === -1) continue;
+    const end = block.indexOf('\r\n', at + spelling.length);
+    return block.slice(at + spelling.length, end === -1 ? undefined : end).trim();
+  }
+  return undefined;
 }
 
 /** The path part of a request URL. */
