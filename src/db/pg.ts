@@ -309,6 +309,13 @@ export class PgPatcher {
     try {
       if (this.poolsSeen.has(pool)) return;
       this.poolsSeen.add(pool);
+      // Collections prune ended pools; with no reader collecting, an app making pool after pool would grow this set.
+      if (this.pools.size >= 1000) {
+        for (const ref of this.pools) {
+          const p = ref.deref();
+          if (p === undefined || p.ended === true) this.pools.delete(ref);
+        }
+      }
       this.pools.add(new WeakRef(pool));
     } catch {
       // A pool that cannot be tracked only misses the gauges.
