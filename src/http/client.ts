@@ -4,7 +4,7 @@
  * record `http.client.request.duration`; Views rename it to the catalogue family with
  * labels method, host and status.
  */
-import type { Attributes } from '@opentelemetry/api';
+import type { Attributes, MeterProvider } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { AggregationType, type ViewOptions } from '@opentelemetry/sdk-metrics';
 import { family } from '../catalogue';
@@ -14,8 +14,8 @@ import { clientHostLabel, methodLabel, statusLabel } from './labels';
 
 const CLIENT_DURATION = 'http.client.request.duration';
 const SERVER_DURATION = 'http.server.request.duration';
-const HTTP_METER = '@opentelemetry/instrumentation-http';
-const UNDICI_METER = '@opentelemetry/instrumentation-undici';
+/** The one meter both client instrumentations record on. */
+const CLIENT_METER = 'autoprom-http-client';
 /** The User-Agent of OpenTelemetry's OTLP exporters: autoprom's own pushes are not the app's requests. */
 const OTLP_USER_AGENT = 'OTel-OTLP-Exporter-JavaScript/';
 
@@ -39,6 +39,22 @@ export function isOtlpExport(options: { headers?: unknown }): boolean {
   return false;
 }
 
+/** A MeterProvider whose every meter is the one client meter. */
+function sharedMeterProvider(provider: MeterProvider): MeterProvider {
+  return { getMeter: () => provider.getMeter(CLIENT_METER) };
+}
+
+/**
+ * Two meters would give two same-named families in the exposition: both instrumentations
+ * record on one meter, into one instrument (the View makes both descriptors identical, so
+ * the SDK shares its storage).
+ */
+function onClientMeter(instrumentation: Instrumentation): Instrumentation {
+  const setMeterProvider = instrumentation.setMeterProvider.bind(instrumentation);
+  instrumentation.setMeterProvider = (provider: MeterProvider) => setMeterProvider(sharedMeterProvider(provider));
+  return instrumentation;
+}
+
 export function clientViews(config: Config): ViewOptions[] {
   const spec = family('http_client_request_duration_seconds');
   const view = (meterName: string): ViewOptions => ({
@@ -51,12 +67,9 @@ export function clientViews(config: Config): ViewOptions[] {
     aggregationCardinalityLimit: config.cardinalityLimit,
   });
   const views: ViewOptions[] = [];
-  if (config.instrumentations.has('http')) {
-    views.push(view(HTTP_METER));
-    // The server side is measured by autoprom itself; never expose OpenTelemetry's copy.
-    views.push({ instrumentName: SERVER_DURATION, meterName: HTTP_METER, aggregation: { type: AggregationType.DROP } });
-  }
-  if (config.instrumentations.has('undici')) views.push(view(UNDICI_METER));
+  if (config.instrumentations.has('http') || config.instrumentations.has('undici')) views.push(view(CLIENT_METER));
+  // The server side is measured by autoprom itself; never expose OpenTelemetry's copy.
+  if (config.instrumentations.has('http')) views.push({ instrumentName: SERVER_DURATION, meterName: CLIENT_METER, aggregation: { type: AggregationType.DROP } });
   return views;
 }
 
@@ -64,14 +77,14 @@ export function clientInstrumentations(config: Config): Instrumentation[] {
   const out: Instrumentation[] = [];
   if (config.instrumentations.has('http')) {
     const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
-    out.push(new HttpInstrumentation({
+    out.push(onClientMeter(new HttpInstrumentation({
       disableIncomingRequestInstrumentation: true,
       ignoreOutgoingRequestHook: (options) => isOtlpExport(options as { headers?: unknown }),
-    }));
+    })));
   }
   if (config.instrumentations.has('undici')) {
     const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
-    out.push(new UndiciInstrumentation({}) as unknown as Instrumentation);
+    out.push(onClientMeter(new UndiciInstrumentation({}) as unknown as Instrumentation));
   }
   return out;
 }

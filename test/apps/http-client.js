@@ -1,6 +1,17 @@
 // Outgoing requests: http.get, https-less http.request and global fetch against a local
 // server (itself measured as a server), driven by GET /run on the app's own port.
 const http = require('node:http');
+const net = require('node:net');
+
+/** A port on 127.0.0.1 that nothing listens on (bound, then released). */
+function closedPort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
 
 const target = http.createServer((req, res) => {
   res.statusCode = req.url === '/missing' ? 404 : 200;
@@ -16,7 +27,9 @@ function get(url) {
   });
 }
 
-target.listen(0, '127.0.0.1', () => {
+let refusedPort;
+target.listen(0, '127.0.0.1', async () => {
+  refusedPort = await closedPort();
   const base = `http://127.0.0.1:${target.address().port}`;
   const app = http.createServer(async (req, res) => {
     if (req.url === '/run') {
@@ -25,7 +38,8 @@ target.listen(0, '127.0.0.1', () => {
       await get(`${base}/missing`);
       await (await fetch(`${base}/ok`)).text();
       await (await fetch(`${base}/missing`, { method: 'POST', body: 'x' })).text();
-      await fetch('http://127.0.0.1:1/refused').catch(() => undefined);
+      await fetch(`http://127.0.0.1:${refusedPort}/refused`).catch(() => undefined);
+      await get(`http://127.0.0.1:${refusedPort}/refused`).catch(() => undefined);
       res.end('done');
     } else {
       res.statusCode = 404;
@@ -33,6 +47,6 @@ target.listen(0, '127.0.0.1', () => {
     }
   });
   app.listen(0, '127.0.0.1', () => {
-    process.stdout.write(`READY ${JSON.stringify({ port: app.address().port, targetPort: target.address().port })}\n`);
+    process.stdout.write(`READY ${JSON.stringify({ port: app.address().port, targetPort: target.address().port, refusedPort })}\n`);
   });
 });
