@@ -18,11 +18,11 @@ const STEPS: Step[] = [
   { method: 'GET', path: '/api/hang', view: '/api/hang', hang: true },
 ];
 
-for (const [module, major] of [['fastify', 5], ['fastify4', 4]] as const) {
-  describe(`http: fastify ${major} (require('${module}'))`, () => {
+for (const [module, major, preload] of [['fastify', 5, 'require'], ['fastify4', 4, 'require'], ['fastify', 5, 'import']] as const) {
+  describe(`http: fastify ${major} (require('${module}'), --${preload})`, () => {
     let app: RunningApp;
     before(async () => {
-      app = await startApp('http-fastify.js', { env: { FASTIFY_MODULE: module, PROMETHEUS_EXCLUDE_PATHS: '/healthz' } });
+      app = await startApp('http-fastify.js', { preload, env: { FASTIFY_MODULE: module, PROMETHEUS_EXCLUDE_PATHS: '/healthz' } });
       assert.equal(String(app.ready.version).split('.')[0], String(major));
     });
     after(async () => {
