@@ -11,7 +11,7 @@ const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { median, freePort, onPath, cleanEnv, startServer, rssOf, runWrk, httpGet, sampleSum, table, fmt } = require('./lib/util');
+const { median, freePort, onPath, cleanEnv, startServer, rssOf, cpuUsOf, runWrk, httpGet, sampleSum, table, fmt } = require('./lib/util');
 const { selfTimes } = require('./lib/profile');
 
 const ROOT = path.resolve(__dirname, '..');
@@ -152,7 +152,10 @@ async function measureOnce(subject, o, cpus, extraNodeArgs = []) {
     const url = `http://127.0.0.1:${server.port}${subject.path}`;
     let sent = 0;
     if (o.warmup > 0) sent += (await runWrk({ cpu: cpus.load, url, seconds: o.warmup, connections: o.connections })).requests;
+    const cpuBefore = cpuUsOf(server.pid);
     const run = await runWrk({ cpu: cpus.load, url, seconds: o.duration, connections: o.connections });
+    // CPU per request holds up when other processes steal the CPU; requests/s does not.
+    const cpuPerRequest = (cpuUsOf(server.pid) - cpuBefore) / run.requests;
     sent += run.requests;
     const rss = rssOf(server.pid);
     let recorded;
@@ -161,7 +164,7 @@ async function measureOnce(subject, o, cpus, extraNodeArgs = []) {
       const scrape = await httpGet(`http://127.0.0.1:${env.PROMETHEUS_METRICS_EXPORT_PORT}/metrics`).catch(() => undefined);
       recorded = scrape ? sampleSum(scrape.body, 'django_http_responses_before_middlewares_total') : NaN;
     }
-    return { ...run, rss, sent, recorded, stderr: server.stderr() };
+    return { ...run, rss, sent, recorded, cpuPerRequest, stderr: server.stderr() };
   } finally {
     await server.stop();
   }
@@ -193,11 +196,12 @@ function httpTable(list, results) {
       max: Math.max(...runs.map((r) => r.rps)),
       p99: median(runs.map((r) => r.p99Ms)),
       rss: median(runs.map((r) => r.rss)),
+      cpu: median(runs.map((r) => r.cpuPerRequest)),
       errors: runs.reduce((a, r) => a + r.errors, 0),
     });
   }
   const rows = list.map((s) => {
-    if (s.unavailable) return [s.label, '–', '–', '–', '–', '–', '–', `not run: ${s.unavailable}`];
+    if (s.unavailable) return [s.label, '–', '–', '–', '–', '–', '–', '–', '–', `not run: ${s.unavailable}`];
     const m = summary.get(s.id);
     const bare = summary.get(s.group);
     const isBare = s.id === s.group;
@@ -206,14 +210,20 @@ function httpTable(list, results) {
       s.label,
       fmt.int(m.rps),
       isBare ? '1.00' : fmt.fixed(m.rps / bare.rps, 2),
-      isBare ? '–' : fmt.signed(1e6 / m.rps - 1e6 / bare.rps, 1, ' µs'),
+      `${fmt.fixed(m.cpu, 1)} µs`,
+      isBare ? '1.00' : fmt.fixed(bare.cpu / m.cpu, 2),
+      isBare ? '–' : fmt.signed(m.cpu - bare.cpu, 1, ' µs'),
       fmt.ms(m.p99),
       fmt.mb(m.rss),
       `±${fmt.fixed((spread * 100) / 2, 1)}%`,
       m.errors > 0 ? `${m.errors} errors` : '',
     ];
   });
-  return table(['subject', 'requests/s (median)', 'ratio to bare', 'added per request', 'p99 latency', 'RSS after load', 'spread', 'note'], ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'l'], rows);
+  return table(
+    ['subject', 'requests/s (median)', 'ratio to bare', 'server CPU per request', 'CPU ratio to bare', 'added CPU per request', 'p99 latency', 'RSS after load', 'spread of requests/s', 'note'],
+    ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
+    rows,
+  );
 }
 
 function recordedNotes(list, results) {
@@ -341,11 +351,16 @@ async function main() {
   const [major] = process.versions.node.split('.').map(Number);
   if (major < 22) throw new Error(`Node ${process.version}: autoprom needs >= 22.15; run it as npm run bench (Node from node_modules/.bin)`);
   const m = machine();
+  const loadBefore = os.loadavg().map((x) => x.toFixed(1)).join(' ');
   // Server and load generator on different CPUs; on one CPU they share it (said in the header).
   const cpus = m.nproc >= 2 && onPath('taskset') ? { server: 0, load: 1 } : { server: undefined, load: undefined };
   const peers = ensurePeers(o);
   let list = subjects(peers);
-  if (o.only) list = list.filter((s) => o.only.has(s.id) || o.only.has(s.group));
+  if (o.only) {
+    // A subject's ratios need the bare server of its group: keep it too (except when profiling).
+    const groups = new Set(list.filter((s) => o.only.has(s.id)).map((s) => s.group));
+    list = list.filter((s) => o.only.has(s.id) || (!o.profile && groups.has(s.id)));
+  }
 
   const command = `node bench/run.js${process.argv.length > 2 ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
   const lines = [];
@@ -365,7 +380,7 @@ async function main() {
     const results = await httpBench(list, o, cpus);
     lines.push(httpTable(list, results));
     lines.push('');
-    lines.push('Ratio and added time per request are against the bare server of the same group (node http or express); the server is single-threaded on one CPU, so added time is CPU time. Spread is half the min–max range of the repetitions. express subjects request `/users/42` (route `/users/:id`).');
+    lines.push(`Ratios are against the bare server of the same group (node http or express). Server CPU per request is the server process's user + system CPU time during the measured run divided by the requests wrk completed (median over repetitions); its ratio is bare ÷ subject, the requests/s ratio the server would reach if it had its CPU to itself, and it holds up when something else on the machine steals CPU time, which requests/s does not (load average before the run: ${loadBefore}, after: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}). Spread is half the min–max range of requests/s over the repetitions. express subjects request \`/users/42\` (route \`/users/:id\`).`);
     const notes = recordedNotes(list, results);
     if (notes.length) lines.push('', ...notes);
     lines.push('');

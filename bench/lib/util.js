@@ -81,6 +81,20 @@ function startServer({ cpu, nodeArgs, app, env, cwd }) {
   });
 }
 
+let clockTicks;
+/** CPU time (user + system, every thread) a process has used so far, µs (Linux). */
+function cpuUsOf(pid) {
+  if (clockTicks === undefined) clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / clockTicks;
+  } catch {
+    return NaN;
+  }
+}
+
 /** Resident set size of a process, bytes (Linux). */
 function rssOf(pid) {
   try {
@@ -165,4 +179,4 @@ const fmt = {
   signed: (x, d, unit) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${x.toFixed(d)}${unit}` : '–'),
 };
 
-module.exports = { median, freePort, onPath, cleanEnv, pinned, startServer, rssOf, parseWrk, runWrk, httpGet, sampleSum, table, fmt };
+module.exports = { median, freePort, onPath, cleanEnv, pinned, startServer, rssOf, cpuUsOf, parseWrk, runWrk, httpGet, sampleSum, table, fmt };
