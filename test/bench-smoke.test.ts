@@ -31,6 +31,7 @@ describe('bench --smoke', function () {
       /^\| prom-client [\d.]+ \(registry\.metrics\(\)\)/m,
       /^\| @prometheus-io\/client [\d.]+ /m,
       /^\| OpenTelemetry exporter-prometheus [\d.]+/m,
+      /^\| autoprom in a real express app /m,
       /^\| `node -e 0` \|/m,
       /^\| `node -r autoprom\/register -e 0` \|/m,
     ];

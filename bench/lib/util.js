@@ -144,13 +144,15 @@ function runWrk({ cpu, url, seconds, connections }) {
   });
 }
 
-function httpGet(url) {
+function httpGet(url, options = {}) {
   return new Promise((resolve, reject) => {
-    http.get(url, (res) => {
+    const req = http.request(url, { method: 'GET', ...options }, (res) => {
       let body = '';
       res.setEncoding('utf8').on('data', (d) => (body += d));
       res.on('end', () => resolve({ status: res.statusCode, body }));
-    }).once('error', reject);
+    });
+    req.once('error', reject);
+    req.end();
   });
 }
 
