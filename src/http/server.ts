@@ -293,7 +293,7 @@ export class HttpServerMetrics {
 
       // Headers passed straight to writeHead (fastify) are not kept: read the sent header block.
       let contentType: unknown = res.getHeader('content-type');
-      if (contentType === undefined) contentType = headerInBlock((res as unknown as { _header?: unknown })._header, CONTENT_TYPE_SPELLINGS);
+      if (contentType === undefined) contentType = contentTypeInBlock((res as unknown as { _header?: unknown })._header);
       if (contentType !== undefined) this.countCharset(contentType);
     } catch (err) {
       warn(`internal error in http response metrics (metrics may be incomplete): ${(err as Error)?.stack ?? String(err)}`);
@@ -340,16 +340,21 @@ export class HttpServerMetrics {
   }
 }
 
-const CONTENT_TYPE_SPELLINGS = ['\r\ncontent-type:', '\r\nContent-Type:', '\r\nCONTENT-TYPE:'] as const;
-
-/** A header's value in a sent header block (`HTTP/1.1 200 OK\r\nName: value\r\n…`), in its usual spellings. */
-export function headerInBlock(block: unknown, spellings: readonly string[]): string | undefined {
+/**
+ * The Content-Type value in a sent header block (`HTTP/1.1 200 OK\r\nName: value\r\n…`)
+ * in any spelling but all capitals. One search for `ype:` (cheap on blocks without the header, the common
+ * case), then the line is checked to be `content-type` in full.
+ */
+export function contentTypeInBlock(block: unknown): string | undefined {
   if (typeof block !== 'string') return undefined;
-  for (const spelling of spellings) {
-    const at = block.indexOf(spelling);
-    if (at === -1) continue;
-    const end = block.indexOf('\r\n', at + spelling.length);
-    return block.slice(at + spelling.length, end === -1 ? undefined : end).trim();
+  let at = block.indexOf('ype:');
+  while (at !== -1) {
+    const line = at - 11; // '\r\ncontent-t' precedes 'ype:'
+    if (line >= 0 && block.charCodeAt(line) === 13 && block.charCodeAt(line + 1) === 10 && block.slice(line + 2, at + 3).toLowerCase() === 'content-type') {
+      const end = block.indexOf('\r\n', at + 4);
+      return block.slice(at + 4, end === -1 ? undefined : end).trim();
+    }
+    at = block.indexOf('ype:', at + 4);
   }
   return undefined;
 }
