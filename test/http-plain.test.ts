@@ -120,6 +120,22 @@ describe('http: plain node http and https servers', () => {
     assert.equal(delta(before, after, 'django_http_requests_unknown_latency_total'), 0);
   });
 
+  it('leaves a malformed Content-Length to Node (400 before any handler, never a 500), nothing moves', async () => {
+    const before = await app.scrape();
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(app.ready.port), '127.0.0.1', () => socket.write('POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n'));
+      let text = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (d: string) => (text += d));
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+    });
+    assert.match(answer, /^HTTP\/1\.1 400 /);
+    const after = await app.scrape();
+    assert.equal(delta(before, after, 'django_http_requests_before_middlewares_total'), 0);
+    assert.equal(delta(before, after, 'django_http_responses_total_by_status_total', { status: '500' }), 0);
+  });
+
   it('never measures scrapes of its own metrics endpoint', async () => {
     const before = await app.scrape();
     for (let i = 0; i < 5; i++) await app.scrapeText();

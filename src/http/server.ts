@@ -97,6 +97,9 @@ export class HttpServerMetrics {
   private readonly charsets = new Map<string, CounterSeries | null>();
   private readonly hasExclusions: boolean;
   private subscribed = false;
+  /** The last server seen and whether it is autoprom's own (a server's verdict never changes). */
+  private lastServer: object | undefined = undefined;
+  private lastServerIsOwn = false;
 
   constructor(registry: Registry, private readonly options: HttpServerMetricsOptions) {
     const c = (name: string) => registry.counter(name);
@@ -183,7 +186,11 @@ export class HttpServerMetrics {
     // diagnostics_channel rethrows subscriber errors asynchronously: nothing may escape.
     try {
       const { request, response, socket, server } = message as ServerMessage;
-      if (this.options.ownServers.has(server)) return;
+      if (server !== this.lastServer) {
+        this.lastServer = server;
+        this.lastServerIsOwn = this.options.ownServers.has(server);
+      }
+      if (this.lastServerIsOwn) return;
       if (this.hasExclusions && isExcludedPath(this.options.excludePaths, pathOf(request.url))) return;
       (response as MeasuredResponse)[START] = performance.now();
 
