@@ -94,7 +94,16 @@ export async function startApp(script: string, options: AppOptions = {}): Promis
   }
 
   const scrapeText = async (pathname = '/metrics'): Promise<string> => {
-    const res = await fetch(`http://127.0.0.1:${metricsPort}${pathname}`);
+    // An app may print READY before the metrics server's listen completes: retry a refusal briefly.
+    let res: Response | undefined;
+    for (let attempt = 0; res === undefined; attempt++) {
+      try {
+        res = await fetch(`http://127.0.0.1:${metricsPort}${pathname}`);
+      } catch (err) {
+        if (attempt >= 30) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
     if (res.status !== 200) throw new Error(`scrape ${pathname}: HTTP ${res.status}`);
     return res.text();
   };
