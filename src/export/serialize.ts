@@ -5,9 +5,10 @@
  * undefined, true, true)` writes after units are removed (no `# UNIT`, no `otel_scope_*`
  * labels, no `target_info`, no timestamps): same families, order, names (`_total` added to
  * monotonic sums), histogram lines (`_count`, `_sum`, then cumulative `_bucket{le}`), label
- * escaping, and the same handling of name clashes. It is about 3x faster because a label
- * set is rendered once per data point (not once per bucket line), the histogram `le`
- * suffixes once per boundary list, and sanitized names are remembered between scrapes.
+ * escaping, and the same handling of name clashes. It is several times faster (bench/: 4 ms
+ * instead of 28 ms for 13,800 series) because a label set is rendered once per data point,
+ * not once per bucket line, the histogram `le` suffixes once per boundary list, and
+ * sanitized names are remembered between scrapes.
  */
 import { diag, type Attributes } from '@opentelemetry/api';
 import { DataPointType, type Histogram, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
