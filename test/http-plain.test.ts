@@ -54,12 +54,17 @@ describe('http: plain node http and https servers', () => {
       { method: 'GET', path: '/healthz', view: '<unnamed view>', excluded: true },
       { method: 'GET', path: '/internal/ready', view: '<unnamed view>', excluded: true },
       { method: 'GET', path: '/internal', view: '<unnamed view>' },
+      { method: 'GET', path: '/written', view: '<unnamed view>' },
+      { method: 'GET', path: '/written-array', view: '<unnamed view>' },
       { method: 'GET', path: '/hang', view: '<unnamed view>', hang: true },
     ];
     const before = await app.scrape();
     const received = await runSteps(app, Number(app.ready.port), steps);
     const after = await app.scrape();
     assertDeltas(before, after, expectedDeltas(steps, received));
+    // Headers given straight to writeHead count too.
+    assert.equal(delta(before, after, 'django_http_responses_total_by_charset_total', { charset: 'windows-1252' }), 1);
+    assert.equal(delta(before, after, 'django_http_responses_total_by_charset_total', { charset: 'us-ascii' }), 1);
     for (const v of httpLabelValues(after)) assert.ok(!v.includes('swordfish') && !v.includes('/anything'), `label value ${v}`);
   });
 

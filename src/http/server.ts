@@ -7,7 +7,7 @@
  * series once (per view, method, status) and then only adds numbers.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { isExcludedPath, type ExcludedPaths } from '../config';
@@ -25,6 +25,8 @@ export const VIEW = Symbol('autoprom.http.view');
 export const VIEW_RESOLVER = Symbol('autoprom.http.viewResolver');
 /** On a ServerResponse: an exception was already counted for this request. */
 const EXCEPTION_COUNTED = Symbol('autoprom.http.exceptionCounted');
+/** On a ServerResponse: the Content-Type given straight to writeHead (Node does not keep those headers). */
+const WRITTEN_CONTENT_TYPE = Symbol('autoprom.http.writtenContentType');
 /** On a socket: measured responses on it that have not finished yet. */
 const IN_FLIGHT = Symbol('autoprom.http.inFlight');
 
@@ -43,6 +45,7 @@ type MeasuredResponse = ServerResponse & {
   [VIEW]?: string;
   [VIEW_RESOLVER]?: () => unknown;
   [EXCEPTION_COUNTED]?: true;
+  [WRITTEN_CONTENT_TYPE]?: unknown;
 };
 type TrackedSocket = Socket & { [IN_FLIGHT]?: number; encrypted?: boolean };
 
@@ -141,6 +144,7 @@ export class HttpServerMetrics {
     if (this.subscribed) return;
     subscribe(REQUEST_START, this.onRequestStart);
     subscribe(RESPONSE_FINISH, this.onResponseFinish);
+    patchWriteHead();
     this.subscribed = true;
   }
 
@@ -148,6 +152,7 @@ export class HttpServerMetrics {
     if (!this.subscribed) return;
     unsubscribe(REQUEST_START, this.onRequestStart);
     unsubscribe(RESPONSE_FINISH, this.onResponseFinish);
+    unpatchWriteHead();
     this.subscribed = false;
   }
 
@@ -298,9 +303,9 @@ export class HttpServerMetrics {
         }
       }
 
-      // Headers passed straight to writeHead (fastify) are not kept: read the sent header block.
+      // Headers passed straight to writeHead (fastify) are not kept by Node: see patchWriteHead.
       let contentType: unknown = res.getHeader('content-type');
-      if (contentType === undefined) contentType = contentTypeInBlock((res as unknown as { _header?: unknown })._header);
+      if (contentType === undefined) contentType = res[WRITTEN_CONTENT_TYPE];
       if (contentType !== undefined) this.countCharset(contentType);
     } catch (err) {
       warn(`internal error in http response metrics (metrics may be incomplete): ${(err as Error)?.stack ?? String(err)}`);
@@ -348,22 +353,60 @@ export class HttpServerMetrics {
 }
 
 /**
- * The Content-Type value in a sent header block (`HTTP/1.1 200 OK\r\nName: value\r\n…`)
- * in any spelling but all capitals. One search for `ype:` (cheap on blocks without the header, the common
- * case), then the line is checked to be `content-type` in full.
+ * The Content-Type in headers given to `writeHead`: an object (`content-type` or
+ * `Content-Type` key), a flat `[name, value, …]` array or an array of pairs.
  */
-export function contentTypeInBlock(block: unknown): string | undefined {
-  if (typeof block !== 'string') return undefined;
-  let at = block.indexOf('ype:');
-  while (at !== -1) {
-    const line = at - 11; // '\r\ncontent-t' precedes 'ype:'
-    if (line >= 0 && block.charCodeAt(line) === 13 && block.charCodeAt(line + 1) === 10 && block.slice(line + 2, at + 3).toLowerCase() === 'content-type') {
-      const end = block.indexOf('\r\n', at + 4);
-      return block.slice(at + 4, end === -1 ? undefined : end).trim();
+export function contentTypeOfHeaders(headers: unknown): unknown {
+  if (headers === null || typeof headers !== 'object') return undefined;
+  if (Array.isArray(headers)) {
+    if (headers.length === 0) return undefined;
+    if (Array.isArray(headers[0])) {
+      for (const pair of headers as unknown[][]) {
+        if (typeof pair[0] === 'string' && pair[0].length === 12 && pair[0].toLowerCase() === 'content-type') return pair[1];
+      }
+      return undefined;
     }
-    at = block.indexOf('ype:', at + 4);
+    for (let i = 0; i + 1 < headers.length; i += 2) {
+      const name = headers[i];
+      if (typeof name === 'string' && name.length === 12 && name.toLowerCase() === 'content-type') return headers[i + 1];
+    }
+    return undefined;
   }
-  return undefined;
+  const h = headers as Record<string, unknown>;
+  const value = h['content-type'];
+  return value !== undefined ? value : h['Content-Type'];
+}
+
+type WriteHead = (this: MeasuredResponse, ...args: unknown[]) => unknown;
+let originalWriteHead: WriteHead | undefined;
+
+/**
+ * `writeHead(status, headers)` with no header set before sends those headers without
+ * keeping them (`getHeader` cannot see them): note the Content-Type for the charset family.
+ * Node's own `writeHead(status)` calls (every implicit header) take the first branch only.
+ */
+function patchWriteHead(): void {
+  if (originalWriteHead !== undefined) return;
+  const original = ServerResponse.prototype.writeHead as unknown as WriteHead;
+  originalWriteHead = original;
+  const writeHead = function writeHead(this: MeasuredResponse, statusCode: unknown, reason?: unknown, obj?: unknown) {
+    if (arguments.length > 1 && this[START] !== undefined) {
+      try {
+        const contentType = contentTypeOfHeaders(typeof reason === 'string' ? obj : reason);
+        if (contentType !== undefined) this[WRITTEN_CONTENT_TYPE] = contentType;
+      } catch {
+        // counting never changes what the application sees
+      }
+    }
+    return original.apply(this, arguments as unknown as unknown[]);
+  };
+  ServerResponse.prototype.writeHead = writeHead as unknown as typeof ServerResponse.prototype.writeHead;
+}
+
+function unpatchWriteHead(): void {
+  if (originalWriteHead === undefined) return;
+  ServerResponse.prototype.writeHead = originalWriteHead as unknown as typeof ServerResponse.prototype.writeHead;
+  originalWriteHead = undefined;
 }
 
 /** The path part of a request URL. */

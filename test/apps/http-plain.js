@@ -12,6 +12,12 @@ function handler(req, res) {
     res.end(JSON.stringify({ rss: m.rss, heapUsed: m.heapUsed }));
   } else if (path === '/hang') {
     // never answers: the client gives up
+  } else if (path === '/written') {
+    res.writeHead(200, { 'Content-Type': 'text/plain; charset=windows-1252', 'Content-Length': 2 });
+    res.end('ok');
+  } else if (path === '/written-array') {
+    res.writeHead(201, 'Made', ['content-type', 'text/csv; charset=us-ascii']);
+    res.end('a,b\n');
   } else if (path === '/slow-partial') {
     res.write('partial');
   } else {
