@@ -389,8 +389,9 @@ function patchWriteHead(): void {
   if (originalWriteHead !== undefined) return;
   const original = ServerResponse.prototype.writeHead as unknown as WriteHead;
   originalWriteHead = original;
+  // Node's writeHead reads its three parameters only (never `arguments`): pass them as is.
   const writeHead = function writeHead(this: MeasuredResponse, statusCode: unknown, reason?: unknown, obj?: unknown) {
-    if (arguments.length > 1 && this[START] !== undefined) {
+    if (reason !== undefined && this[START] !== undefined) {
       try {
         const contentType = contentTypeOfHeaders(typeof reason === 'string' ? obj : reason);
         if (contentType !== undefined) this[WRITTEN_CONTENT_TYPE] = contentType;
@@ -398,7 +399,7 @@ function patchWriteHead(): void {
         // counting never changes what the application sees
       }
     }
-    return original.apply(this, arguments as unknown as unknown[]);
+    return original.call(this, statusCode, reason, obj);
   };
   ServerResponse.prototype.writeHead = writeHead as unknown as typeof ServerResponse.prototype.writeHead;
 }
