@@ -31,6 +31,10 @@ const nested = express.Router();
 nested.get('/:name', (req, res) => res.send(`v:${req.params.name}`));
 api.use('/nested/:group', nested);
 app.use('/api', api);
+// A mounted sub-application.
+const sub = express();
+sub.get('/things/:id', (req, res) => res.send(`thing ${req.params.id}`));
+app.use('/sub', sub);
 app.get(/^\/regex\/(\d+)$/, (req, res) => res.send('regex'));
 app.get(['/list-a', '/list-b'], (req, res) => res.send('list'));
 app.get('/healthz', (req, res) => res.send('ok'));
