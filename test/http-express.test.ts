@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { startApp, type RunningApp } from './helpers/child';
-import { valueOf } from './helpers/exposition';
+import { samplesOf, valueOf } from './helpers/exposition';
 import { assertDeltas, expectedDeltas, httpLabelValues, runSteps, send, type Step } from './http-sequence';
 
 const EXCLUDE = '/healthz,/internal/*';
@@ -71,6 +71,25 @@ for (const [module, major] of [['express', 4], ['express5', 5]] as const) {
     });
   });
 }
+
+describe('http: every labelled family stays within the series limit', () => {
+  it('folds label sets past PROMETHEUS_METRICS_CARDINALITY_LIMIT into one overflow series', async () => {
+    const app = await startApp('http-express.js', { env: { PROMETHEUS_METRICS_CARDINALITY_LIMIT: '8' } });
+    try {
+      const port = Number(app.ready.port);
+      for (let i = 0; i < 30; i++) await send(port, { method: 'GET', path: `/many-${i}` });
+      const e = await app.scrape();
+      for (const name of ['django_http_requests_latency_seconds_by_view_method_count', 'django_http_requests_total_by_view_transport_method_total', 'django_http_responses_total_by_status_view_method_total']) {
+        const samples = samplesOf(e, name);
+        assert.equal(samples.length, 8, name);
+        assert.equal(samples.filter((s) => s.labels.otel_metric_overflow === 'true').length, 1, name);
+        assert.equal(samples.reduce((sum, s) => sum + s.value, 0), 30, name);
+      }
+    } finally {
+      await app.stop();
+    }
+  });
+});
 
 describe('http: express 4 as an ES module (--import)', () => {
   let app: RunningApp;

@@ -31,6 +31,8 @@ const nested = express.Router();
 nested.get('/:name', (req, res) => res.send(`v:${req.params.name}`));
 api.use('/nested/:group', nested);
 app.use('/api', api);
+// Many routes, for the cardinality bound.
+for (let i = 0; i < 30; i++) app.get(`/many-${i}`, (req, res) => res.send(String(i)));
 // A mounted sub-application.
 const sub = express();
 sub.get('/things/:id', (req, res) => res.send(`thing ${req.params.id}`));
