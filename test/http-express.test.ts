@@ -91,25 +91,27 @@ describe('http: every labelled family stays within the series limit', () => {
   });
 });
 
-describe('http: express 4 as an ES module (--import)', () => {
-  let app: RunningApp;
-  before(async () => {
-    app = await startApp('http-express.mjs', { preload: 'import' });
-  });
-  after(async () => {
-    await app?.stop();
-  });
+for (const module of ['express', 'express5']) {
+  describe(`http: ${module} in an ES module app (--import)`, () => {
+    let app: RunningApp;
+    before(async () => {
+      app = await startApp('http-express.mjs', { preload: 'import', env: { EXPRESS_MODULE: module } });
+    });
+    after(async () => {
+      await app?.stop();
+    });
 
-  it('captures the route, the exception and the template', async () => {
-    const steps: Step[] = [
-      { method: 'GET', path: '/api/users/1?token=secret123', view: '/api/users/:id' },
-      { method: 'GET', path: '/api/boom', view: '/api/boom', exception: 'TypeError' },
-      { method: 'GET', path: '/api/page', view: '/api/page', template: 'http-page' },
-      { method: 'GET', path: '/nope', view: '<unnamed view>' },
-    ];
-    const before = await app.scrape();
-    const received = await runSteps(app, Number(app.ready.port), steps);
-    const after = await app.scrape();
-    assertDeltas(before, after, expectedDeltas(steps, received));
+    it('captures the route, the exception and the template', async () => {
+      const steps: Step[] = [
+        { method: 'GET', path: '/api/users/1?token=secret123', view: '/api/users/:id' },
+        { method: 'GET', path: '/api/boom', view: '/api/boom', exception: 'TypeError' },
+        { method: 'GET', path: '/api/page', view: '/api/page', template: 'http-page' },
+        { method: 'GET', path: '/nope', view: '<unnamed view>' },
+      ];
+      const before = await app.scrape();
+      const received = await runSteps(app, Number(app.ready.port), steps);
+      const after = await app.scrape();
+      assertDeltas(before, after, expectedDeltas(steps, received));
+    });
   });
-});
+}

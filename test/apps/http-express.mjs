@@ -1,5 +1,5 @@
-// The express app as an ES module, for the --import preload.
-import express from 'express';
+// The express app as an ES module, for the --import preload (EXPRESS_MODULE=express|express5).
+const { default: express } = await import(process.env.EXPRESS_MODULE || 'express');
 
 const app = express();
 const api = express.Router();
