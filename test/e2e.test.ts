@@ -41,6 +41,7 @@ describe('end to end: the packed tarball in a fresh app', function () {
     assert.equal(install.status, 0, `npm install of the tarball failed:\n${install.stdout}\n${install.stderr}`);
     copyFileSync(path.join(APPS, 'e2e-app.js'), path.join(app, 'e2e-app.js'));
     copyFileSync(path.join(APPS, 'e2e-app.mjs'), path.join(app, 'e2e-app.mjs'));
+    copyFileSync(path.join(APPS, 'e2e-routes.js'), path.join(app, 'e2e-routes.js'));
   });
 
   after(() => {
