@@ -5,10 +5,15 @@ import { createRequire, register } from 'node:module';
 import { isMainThread } from 'node:worker_threads';
 
 if (isMainThread) {
-  try {
-    register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
-  } catch (err) {
-    process.stderr.write(`autoprom: could not install the ES module hook (ES module imports stay unmeasured): ${String(err)}\n`);
+  const require = createRequire(import.meta.url);
+  // OTEL_SDK_DISABLED=true means nothing at all: not even the hook, which rewrites every import's URL.
+  const { parseConfig } = require('./src/config.js');
+  if (!parseConfig(process.env).config.disabled) {
+    try {
+      register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
+    } catch (err) {
+      process.stderr.write(`autoprom: could not install the ES module hook (ES module imports stay unmeasured): ${String(err)}\n`);
+    }
   }
-  createRequire(import.meta.url)('./register.js');
+  require('./register.js');
 }
