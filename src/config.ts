@@ -11,6 +11,7 @@ export type InstrumentationName = (typeof INSTRUMENTATION_NAMES)[number];
 export const DEFAULT_LATENCY_BUCKETS: readonly number[] = [0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 25, 50, 75];
 export const DEFAULT_PORT = 9464;
 export const DEFAULT_CARDINALITY_LIMIT = 2000;
+export const DEFAULT_EXPORT_INTERVAL_MS = 60000;
 
 export interface ExcludedPaths {
   /** Paths excluded exactly (`/healthz`). */
@@ -40,6 +41,8 @@ export interface Config {
   readonly logLevel: DiagLogLevel;
   /** Series per labelled family before new label sets fold into one overflow series. */
   readonly cardinalityLimit: number;
+  /** OTEL_METRIC_EXPORT_INTERVAL: milliseconds between OTLP pushes. */
+  readonly exportIntervalMillis: number;
 }
 
 export interface ParsedConfig {
@@ -251,8 +254,18 @@ export function parseConfig(env: Env): ParsedConfig {
     } else cardinalityLimit = n;
   }
 
+  // OTLP push interval.
+  let exportIntervalMillis = DEFAULT_EXPORT_INTERVAL_MS;
+  const intervalSetting = firstSet(env, 'OTEL_METRIC_EXPORT_INTERVAL');
+  if (intervalSetting !== undefined) {
+    const n = /^\d+$/.test(intervalSetting[1]) ? Number(intervalSetting[1]) : NaN;
+    if (!(n >= 1 && n <= 2_147_483_647)) {
+      problems.push(problem(intervalSetting[0], intervalSetting[1], 'is not an interval (expected a whole number of milliseconds from 1 to 2147483647)', `using ${DEFAULT_EXPORT_INTERVAL_MS}`));
+    } else exportIntervalMillis = n;
+  }
+
   return {
-    config: { disabled, prometheus, otlp, ports, host, path, latencyBuckets, namespace, excludePaths, instrumentations, logLevel, cardinalityLimit },
+    config: { disabled, prometheus, otlp, ports, host, path, latencyBuckets, namespace, excludePaths, instrumentations, logLevel, cardinalityLimit, exportIntervalMillis },
     problems,
   };
 }

@@ -87,7 +87,7 @@ export function start(env: NodeJS.ProcessEnv = process.env): Autoprom | undefine
       ctx.ownServers.add(server.server);
     }
     if (config.otlp) {
-      const otlp = loadOtlpReader(registry);
+      const otlp = loadOtlpReader(registry, config.exportIntervalMillis);
       if (otlp !== undefined) readers.push(otlp);
     }
 
@@ -102,13 +102,11 @@ export function start(env: NodeJS.ProcessEnv = process.env): Autoprom | undefine
   }
 }
 
-function loadOtlpReader(registry: Registry): IMetricReader | undefined {
+function loadOtlpReader(registry: Registry, exportIntervalMillis: number): IMetricReader | undefined {
   try {
     const { OTLPMetricExporter } = require('@opentelemetry/exporter-metrics-otlp-http') as typeof import('@opentelemetry/exporter-metrics-otlp-http');
     const { PeriodicExportingMetricReader } = require('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
-    const intervalText = process.env.OTEL_METRIC_EXPORT_INTERVAL;
-    const interval = intervalText !== undefined && /^\d+$/.test(intervalText) ? Number(intervalText) : 60000;
-    return new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter(), exportIntervalMillis: interval, metricProducers: [registry] });
+    return new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter(), exportIntervalMillis, metricProducers: [registry] });
   } catch (err) {
     warn(`OTEL_METRICS_EXPORTER=otlp: could not start the OTLP exporter: ${(err as Error)?.message ?? String(err)}`);
     return undefined;

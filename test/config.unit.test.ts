@@ -17,6 +17,7 @@ describe('config: environment to one validated object', () => {
     assert.deepEqual([...config.instrumentations], [...INSTRUMENTATION_NAMES]);
     assert.equal(config.logLevel, DiagLogLevel.WARN);
     assert.equal(config.cardinalityLimit, 2000);
+    assert.equal(config.exportIntervalMillis, 60000);
   });
 
   // [environment, field, expected value]
@@ -50,6 +51,7 @@ describe('config: environment to one validated object', () => {
     [{ OTEL_LOG_LEVEL: 'debug' }, 'logLevel', DiagLogLevel.DEBUG],
     [{ OTEL_LOG_LEVEL: 'NONE' }, 'logLevel', DiagLogLevel.NONE],
     [{ PROMETHEUS_METRICS_CARDINALITY_LIMIT: '50' }, 'cardinalityLimit', 50],
+    [{ OTEL_METRIC_EXPORT_INTERVAL: '15000' }, 'exportIntervalMillis', 15000],
   ];
   for (const [env, field, expected] of good) {
     it(`${JSON.stringify(env)} gives ${field} = ${JSON.stringify(expected instanceof Set ? [...expected] : expected)}`, () => {
@@ -79,6 +81,8 @@ describe('config: environment to one validated object', () => {
     [{ PROMETHEUS_METRIC_NAMESPACE: '9lives' }, 'autoprom: PROMETHEUS_METRIC_NAMESPACE="9lives" is not a metric name prefix (expected letters, digits and _, not starting with a digit); no namespace is used', 'namespace', ''],
     [{ PROMETHEUS_METRICS_EXPORT_PATH: 'metrics' }, 'autoprom: PROMETHEUS_METRICS_EXPORT_PATH="metrics" is not a path (expected one starting with / and without spaces, ? or #); using /metrics', 'path', '/metrics'],
     [{ PROMETHEUS_METRICS_CARDINALITY_LIMIT: '1' }, 'autoprom: PROMETHEUS_METRICS_CARDINALITY_LIMIT="1" is not a series limit (expected a whole number from 2 to 1000000); using 2000', 'cardinalityLimit', 2000],
+    [{ OTEL_METRIC_EXPORT_INTERVAL: '15s' }, 'autoprom: OTEL_METRIC_EXPORT_INTERVAL="15s" is not an interval (expected a whole number of milliseconds from 1 to 2147483647); using 60000', 'exportIntervalMillis', 60000],
+    [{ OTEL_METRIC_EXPORT_INTERVAL: '0' }, 'autoprom: OTEL_METRIC_EXPORT_INTERVAL="0" is not an interval (expected a whole number of milliseconds from 1 to 2147483647); using 60000', 'exportIntervalMillis', 60000],
   ];
   for (const [env, line, field, fallback] of bad) {
     it(`${JSON.stringify(env)} says exactly one line and falls back`, () => {
