@@ -13,6 +13,16 @@ function fresh(limit = 2000): { registry: Registry; counts: (backend: string) =>
 }
 
 describe('measureCache (unit)', () => {
+  it('a backend name longer than 100 characters is cut to its first 100 in the label', () => {
+    const { registry, counts } = fresh();
+    const long = `${'a'.repeat(100)}${'b'.repeat(200)}`;
+    const measured = measureCacheInto(new Map([['k', 1]]), long, () => cacheSeries(registry, long));
+    measured.get('k');
+    measured.get('missing');
+    assert.deepEqual(counts('a'.repeat(100)), [2, 1, 1, 0]);
+    assert.deepEqual([...registry.counter('django_cache_get_total').series.keys()], ['a'.repeat(100)]);
+  });
+
   it('a Map: hits, misses (undefined), and the Map is the same object, methods and instanceof intact', () => {
     const { registry, counts } = fresh();
     const map = new Map<string, unknown>([['a', 1], ['zero', 0], ['null', null]]);

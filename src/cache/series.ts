@@ -36,6 +36,9 @@ export class CacheSeries {
   }
 }
 
+/** Longest backend label kept (an ioredis connectionName, a measureCache name); longer ones are cut. */
+export const MAX_BACKEND_LABEL = 100;
+
 const byRegistry = new WeakMap<Registry, Map<string, CacheSeries>>();
 
 /**
@@ -50,11 +53,12 @@ export function cacheSeries(registry: Registry, backend: string): CacheSeries {
   }
   let s = memo.get(backend);
   if (s !== undefined) return s;
+  const label = backend.length > MAX_BACKEND_LABEL ? backend.slice(0, MAX_BACKEND_LABEL) : backend;
   s = new CacheSeries(
-    registry.counter('django_cache_get_total').labels(backend),
-    registry.counter('django_cache_get_hits_total').labels(backend),
-    registry.counter('django_cache_get_misses_total').labels(backend),
-    registry.counter('django_cache_get_fail_total').labels(backend),
+    registry.counter('django_cache_get_total').labels(label),
+    registry.counter('django_cache_get_hits_total').labels(label),
+    registry.counter('django_cache_get_misses_total').labels(label),
+    registry.counter('django_cache_get_fail_total').labels(label),
   );
   if (memo.size < registry.options.cardinalityLimit) memo.set(backend, s);
   return s;
