@@ -22,6 +22,8 @@ export const SEQUENCE: ReadonlyArray<[step: string, expect: Expect, error?: { co
   ['callbackUpdate', { execute: 1, updates: { ap_db_items: 1 } }],
   ['preparedUpdate', { execute: 3, updates: { ap_db_items: 3 } }],
   ['quoted', { execute: 3, inserts: { 'Ap Quoted': 1 }, updates: { 'Ap Quoted': 1 }, deletes: { 'Ap Quoted': 1 } }],
+  // A table named past 63 bytes: PostgreSQL truncates it, and the model label is the stored name.
+  ['longName', { execute: 2, inserts: { [`ap_long_${'l'.repeat(55)}`]: 1 } }],
   ['withInsert', { execute: 2, inserts: { ap_db_items: 2 }, deletes: { ap_db_items: 1 } }],
   ['multiStatement', { execute: 1, inserts: { ap_db_items: 1 }, updates: { ap_db_items: 1 }, deletes: { ap_db_items: 1 } }],
   ['upsert', { execute: 1, inserts: { ap_db_items: 1 } }],

@@ -48,6 +48,12 @@ const CAPTURED: Row[] = [
 ];
 
 const SHAPES: Row[] = [
+  // Longer names: PostgreSQL truncates them to 63 bytes and so does the label (an unbounded label otherwise).
+  [`INSERT INTO "${'t'.repeat(63)}xyz" VALUES (1)`, [['insert', 't'.repeat(63)]]],
+  [`update ${'u'.repeat(100)} set a = 1`, [['update', 'u'.repeat(63)]]],
+  [`DELETE FROM "${'é'.repeat(40)}"`, [['delete', 'é'.repeat(31)]]],
+  [`INSERT INTO "${'x'.repeat(62)}é" VALUES (1)`, [['insert', 'x'.repeat(62)]]],
+  [`INSERT INTO "${'t'.repeat(63)}" VALUES (1)`, [['insert', 't'.repeat(63)]]],
   ['insert into public.ap_orders values (1)', [['insert', 'ap_orders']]],
   ['INSERT INTO Public.AP_Orders VALUES (1)', [['insert', 'ap_orders']]],
   ['INSERT INTO "Ap Mixed ""Case""" VALUES (1)', [['insert', 'Ap Mixed "Case"']]],

@@ -199,6 +199,24 @@ function readName(s: string, i: number): { name: string; end: number } | undefin
   return { name, end: i };
 }
 
+/** PostgreSQL keeps the first 63 bytes of a longer identifier (NAMEDATALEN - 1): so does the model label. */
+const MAX_IDENTIFIER_BYTES = 63;
+
+/** A table name as PostgreSQL stores it: cut to 63 UTF-8 bytes, on a character boundary. */
+export function storedIdentifier(name: string): string {
+  // 21 UTF-16 units are at most 63 UTF-8 bytes: the common case needs no counting.
+  if (name.length <= 21 || Buffer.byteLength(name) <= MAX_IDENTIFIER_BYTES) return name;
+  let bytes = 0;
+  let end = 0;
+  for (const ch of name) {
+    const n = Buffer.byteLength(ch);
+    if (bytes + n > MAX_IDENTIFIER_BYTES) break;
+    bytes += n;
+    end += ch.length;
+  }
+  return name.slice(0, end);
+}
+
 /** The target of the INSERT/UPDATE/DELETE whose keyword spans [i, wordEnd), or undefined. */
 function readDmlTarget(s: string, i: number, end: number): SqlTarget | undefined {
   let operation: SqlOperation;
@@ -223,7 +241,7 @@ function readDmlTarget(s: string, i: number, end: number): SqlTarget | undefined
     if (isKeyword(s, j, e, 'only')) j = skipSpace(s, e);
   }
   const name = readName(s, j);
-  return name === undefined ? undefined : { operation, table: name.name };
+  return name === undefined ? undefined : { operation, table: storedIdentifier(name.name) };
 }
 
 /**

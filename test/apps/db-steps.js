@@ -62,6 +62,12 @@ function makeSteps(pg) {
       await pool.query('UPDATE "ap_db_schema"."Ap Quoted" SET v = 2');
       await pool.query('/* leading comment */ DELETE FROM ONLY ap_db_schema."Ap Quoted" WHERE v = 2');
     },
+    // A 63-byte table name written with 3 more characters (PostgreSQL truncates it): 1 insert of the stored name.
+    async longName() {
+      const stored = `ap_long_${'l'.repeat(55)}`;
+      await pool.query(`CREATE TABLE ap_db_schema.${stored} (v int)`);
+      return (await pool.query(`INSERT INTO ap_db_schema."${stored}xyz" (v) VALUES (1)`)).rowCount;
+    },
     // WITH … INSERT and a data-modifying CTE: 1 insert; then 1 delete + 1 insert.
     async withInsert() {
       await pool.query("WITH src AS (SELECT 'w1' AS name) INSERT INTO ap_db_items (name) SELECT name FROM src");
