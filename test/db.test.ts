@@ -158,3 +158,24 @@ describe('db: namespace and latency buckets from the environment', () => {
     }
   });
 });
+
+describe('db: PROMETHEUS_METRICS_CARDINALITY_LIMIT bounds the pool gauges', () => {
+  it('two databases under a limit of 2: the first one, then the overflow series', async () => {
+    await requirePostgres();
+    const app = await startApp('db-app.js', { env: { PROMETHEUS_METRICS_CARDINALITY_LIMIT: '2' } });
+    try {
+      assert.deepEqual(await runStep(app, 'poolGauges'), { value: null });
+      const e = await app.scrape();
+      assert.deepEqual(
+        e.samples.filter((s) => s.name === 'django_db_pool_max_connections').map((s) => [s.labels, s.value]),
+        [
+          [{ alias: 'test', vendor: 'postgresql' }, 5],
+          [{ otel_metric_overflow: 'true' }, 4],
+        ],
+      );
+      assert.deepEqual(await runStep(app, 'poolGaugesRelease'), { value: null });
+    } finally {
+      await app.stop();
+    }
+  });
+});

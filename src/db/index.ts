@@ -5,7 +5,7 @@ import { family } from '../catalogue';
 import type { AreaContext, AreaSetup } from '../core/area';
 import { warn } from '../core/log';
 import { exposedName, resolveBuckets } from '../core/registry';
-import { createPgMetricsInstrumentation } from './pg';
+import { AUTOPROM_PG_METER, createPgMetricsInstrumentation } from './pg';
 import { DbSeries, VENDOR } from './series';
 
 /** Meter name of @opentelemetry/instrumentation-pg (its package name). */
@@ -45,6 +45,8 @@ export function setupPg(ctx: AreaContext): AreaSetup {
     },
     // Its pool counters are replaced by autoprom's gauges (see disableOtelPoolCounters).
     { meterName: PG_METER, instrumentName: 'db.client.connection.*', aggregation: { type: AggregationType.DROP } },
+    // autoprom's pool gauges, bounded by the configured limit like every labelled family.
+    { meterName: AUTOPROM_PG_METER, instrumentName: '*', aggregationCardinalityLimit: ctx.config.cardinalityLimit },
   ];
   return { instrumentations: [otel, own], views };
 }

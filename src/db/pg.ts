@@ -28,6 +28,9 @@ import { dbErrorType } from './errors';
 import { VENDOR, type AliasSeries, type DbSeries } from './series';
 import { SqlTargetCache } from './sql';
 
+/** Meter (and instrumentation) name of autoprom's pg instrumentation: its pool gauges are recorded there. */
+export const AUTOPROM_PG_METER = 'autoprom-pg';
+
 const SUPPORTED_PG = ['>=8.0.3 <9'];
 const SUPPORTED_PG_POOL = ['>=2.0.0 <4'];
 
@@ -387,7 +390,7 @@ export function createPgMetricsInstrumentation(ctx: AreaContext, series: DbSerie
   const patcher = new PgPatcher(series, ctx.config.namespace, recordDuration);
   class PgMetricsInstrumentation extends runtime.InstrumentationBase {
     constructor() {
-      super('autoprom-pg', '0.1.0', {});
+      super(AUTOPROM_PG_METER, '0.1.0', {});
     }
 
     protected override init(): InstrumentationNodeModuleDefinition[] {
