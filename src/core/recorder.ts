@@ -5,13 +5,10 @@
  * microsecond); a request moves a dozen families, so that alone would cost more than the
  * whole overhead budget. Here a caller resolves a label set to a series once (cached by
  * the caller) and then only adds numbers. The series reach the OpenTelemetry pipeline at
- * collection time through a MetricProducer (see `src/export/producer.ts`), so readers,
+ * collection time through a MetricProducer (the Registry, `src/core/registry.ts`), so readers,
  * exporters and the Prometheus serializer stay OpenTelemetry's.
  */
 import type { FamilySpec } from './catalogue-types';
-
-/** The label value used for the single series that absorbs label sets past the bound. */
-export const OVERFLOW_KEY = '\u0000overflow';
 
 export class CounterSeries {
   value = 0;
