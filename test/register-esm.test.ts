@@ -21,9 +21,10 @@ describe('register.mjs: the ES module preload', () => {
     assert.equal(disabled.stderr(), '');
   });
 
-  it('enabled, the same app under --import is measured', async () => {
+  it('enabled, the hook leaves the application\'s own modules alone, and the same app is measured', async () => {
     const app = await startApp('esm-resolve.mjs', { preload: 'import' });
     running.push(app);
+    assert.equal(app.ready.resolved, plainUrl);
     await fetch(`http://127.0.0.1:${app.ready.port as number}/`);
     const e = await app.scrape();
     assert.equal(e.meta.has('django_http_requests_before_middlewares_total'), true);
