@@ -25,7 +25,7 @@ const OTEL_AUTO = '@opentelemetry/auto-instrumentations-node';
 // ---------- options ----------
 function parseOptions(argv) {
   const o = { smoke: false, profile: false, peers: true, only: undefined, out: undefined };
-  const numbers = { reps: 5, duration: 10, warmup: 2, connections: 50, scrapes: 20, 'startup-runs': 10 };
+  const numbers = { reps: 7, duration: 8, warmup: 2, connections: 50, scrapes: 20, 'startup-runs': 10 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--smoke') o.smoke = true;
@@ -204,16 +204,20 @@ function httpTable(list, results) {
   const rows = list.map((s) => {
     if (s.unavailable) return [s.label, '–', '–', '–', '–', '–', '–', '–', '–', `not run: ${s.unavailable}`];
     const m = summary.get(s.id);
-    const bare = summary.get(s.group);
     const isBare = s.id === s.group;
     const spread = (m.max - m.min) / m.rps;
+    // Paired: each repetition's subject against the same repetition's bare run (close in time),
+    // so a machine that slows down or speeds up during the run moves both sides of a ratio.
+    const runs = results.get(s.id);
+    const bareRuns = results.get(s.group);
+    const paired = (f) => median(runs.map((r, i) => (bareRuns[i] ? f(r, bareRuns[i]) : NaN)));
     return [
       s.label,
       fmt.int(m.rps),
-      isBare ? '1.00' : fmt.fixed(m.rps / bare.rps, 2),
+      isBare ? '1.00' : fmt.fixed(paired((r, b) => r.rps / b.rps), 2),
       `${fmt.fixed(m.cpu, 1)} µs`,
-      isBare ? '1.00' : fmt.fixed(bare.cpu / m.cpu, 2),
-      isBare ? '–' : fmt.signed(m.cpu - bare.cpu, 1, ' µs'),
+      isBare ? '1.00' : fmt.fixed(paired((r, b) => b.cpuPerRequest / r.cpuPerRequest), 2),
+      isBare ? '–' : fmt.signed(paired((r, b) => r.cpuPerRequest - b.cpuPerRequest), 1, ' µs'),
       fmt.ms(m.p99),
       fmt.mb(m.rss),
       `±${fmt.fixed((spread * 100) / 2, 1)}%`,
@@ -421,9 +425,12 @@ async function main() {
     lines.push(`### Requests/s on a hello-world (wrk -t1 -c${o.connections}, ${o.warmup} s warm-up + ${o.duration} s, ${o.reps} interleaved repetition${o.reps === 1 ? '' : 's'}, a fresh process each; ${pin})`);
     lines.push('');
     const results = await httpBench(list, o, cpus);
+    fs.mkdirSync(RESULTS, { recursive: true });
+    const raw = Object.fromEntries([...results].map(([id, runs]) => [id, runs.map(({ raw: _raw, stderr: _stderr, ...r }) => r)]));
+    fs.writeFileSync(path.join(RESULTS, `${o.smoke ? 'smoke' : 'latest'}-runs.json`), `${JSON.stringify(raw, null, 1)}\n`);
     lines.push(httpTable(list, results));
     lines.push('');
-    lines.push(`Ratios are against the bare server of the same group (node http or express). Server CPU per request is the server process's user + system CPU time during the measured run divided by the requests wrk completed (median over repetitions); its ratio is bare ÷ subject, the requests/s ratio the server would reach if it had its CPU to itself, and it holds up when something else on the machine steals CPU time, which requests/s does not (load average before the run: ${loadBefore}, after: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}). Spread is half the min–max range of requests/s over the repetitions. express subjects request \`/users/42\` (route \`/users/:id\`).`);
+    lines.push(`Ratios and added CPU are against the bare server of the same group (node http or express) in the same repetition, median over repetitions. Server CPU per request is the server process's user + system CPU time during the measured run divided by the requests wrk completed; its ratio is bare ÷ subject, the requests/s ratio the server would reach if it had its CPU to itself, and it holds up when something else on the machine steals CPU time, which requests/s does not (load average before the run: ${loadBefore}, after: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}). Spread is half the min–max range of requests/s over the repetitions. express subjects request \`/users/42\` (route \`/users/:id\`).`);
     const notes = recordedNotes(list, results);
     if (notes.length) lines.push('', ...notes);
     lines.push('');
