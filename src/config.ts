@@ -150,6 +150,16 @@ function parseInstrumentationList(variable: string, text: string, problems: stri
   return names;
 }
 
+/** A whole-number variable within [min, max]; else `fallback`, with one problem line. */
+function wholeNumber(env: Env, variable: string, min: number, max: number, expected: string, fallback: number, problems: string[]): number {
+  const setting = firstSet(env, variable);
+  if (setting === undefined) return fallback;
+  const n = /^\d+$/.test(setting[1]) ? Number(setting[1]) : NaN;
+  if (n >= min && n <= max) return n;
+  problems.push(problem(setting[0], setting[1], expected, `using ${fallback}`));
+  return fallback;
+}
+
 const NAMESPACE_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 export function parseConfig(env: Env): ParsedConfig {
@@ -244,25 +254,8 @@ export function parseConfig(env: Env): ParsedConfig {
     } else logLevel = level;
   }
 
-  // Cardinality limit.
-  let cardinalityLimit = DEFAULT_CARDINALITY_LIMIT;
-  const limitSetting = firstSet(env, 'PROMETHEUS_METRICS_CARDINALITY_LIMIT');
-  if (limitSetting !== undefined) {
-    const n = /^\d+$/.test(limitSetting[1]) ? Number(limitSetting[1]) : NaN;
-    if (!(n >= 2 && n <= 1_000_000)) {
-      problems.push(problem(limitSetting[0], limitSetting[1], 'is not a series limit (expected a whole number from 2 to 1000000)', `using ${DEFAULT_CARDINALITY_LIMIT}`));
-    } else cardinalityLimit = n;
-  }
-
-  // OTLP push interval.
-  let exportIntervalMillis = DEFAULT_EXPORT_INTERVAL_MS;
-  const intervalSetting = firstSet(env, 'OTEL_METRIC_EXPORT_INTERVAL');
-  if (intervalSetting !== undefined) {
-    const n = /^\d+$/.test(intervalSetting[1]) ? Number(intervalSetting[1]) : NaN;
-    if (!(n >= 1 && n <= 2_147_483_647)) {
-      problems.push(problem(intervalSetting[0], intervalSetting[1], 'is not an interval (expected a whole number of milliseconds from 1 to 2147483647)', `using ${DEFAULT_EXPORT_INTERVAL_MS}`));
-    } else exportIntervalMillis = n;
-  }
+  const cardinalityLimit = wholeNumber(env, 'PROMETHEUS_METRICS_CARDINALITY_LIMIT', 2, 1_000_000, 'is not a series limit (expected a whole number from 2 to 1000000)', DEFAULT_CARDINALITY_LIMIT, problems);
+  const exportIntervalMillis = wholeNumber(env, 'OTEL_METRIC_EXPORT_INTERVAL', 1, 2_147_483_647, 'is not an interval (expected a whole number of milliseconds from 1 to 2147483647)', DEFAULT_EXPORT_INTERVAL_MS, problems);
 
   return {
     config: { disabled, prometheus, otlp, ports, host, path, latencyBuckets, namespace, excludePaths, instrumentations, logLevel, cardinalityLimit, exportIntervalMillis },
