@@ -41,7 +41,7 @@ describe('measureCache (unit)', () => {
     assert.equal(JSON.stringify([...measured]), JSON.stringify([['a', 1], ['zero', 0], ['null', null], ['c', 3]]));
   });
 
-  it('a promise-returning get: resolved value counts when it settles; the very same promise is returned', async () => {
+  it('a promise-returning get: resolved value counts when it settles, and the caller gets it unchanged', async () => {
     const { registry, counts } = fresh();
     const store = new Map<string, string>([['k', 'v']]);
     const kv = {
@@ -59,17 +59,34 @@ describe('measureCache (unit)', () => {
     assert.deepEqual(counts('keyv'), [2, 1, 1, 0]);
   });
 
-  it('a rejection is a failure and reaches the caller unchanged, as the same promise', async () => {
+  it('a rejection is a failure and reaches the caller as the very same error', async () => {
     const { registry, counts } = fresh();
     const boom = new TypeError('backend down');
-    const rejected = Promise.reject(boom);
-    rejected.catch(() => undefined);
-    const c = { get: () => rejected };
+    const c = { get: () => Promise.reject(boom) };
     const measured = measureCacheInto(c, 'remote', () => cacheSeries(registry, 'remote'));
-    assert.equal(measured.get(), rejected);
-    await assert.rejects(measured.get(), (err) => err === boom);
-    await new Promise((r) => setImmediate(r));
+    await assert.rejects(measured.get() as Promise<unknown>, (err) => err === boom);
+    await assert.rejects(measured.get() as Promise<unknown>, (err) => err === boom);
     assert.deepEqual(counts('remote'), [2, 0, 0, 2]);
+  });
+
+  it('a rejection the application ignores is still an unhandled rejection', async () => {
+    const { registry } = fresh();
+    const boom = new TypeError('nobody listens');
+    const c = { get: () => Promise.reject(boom) };
+    const measured = measureCacheInto(c, 'remote', () => cacheSeries(registry, 'remote'));
+    const seen: unknown[] = [];
+    const listener = (reason: unknown) => seen.push(reason);
+    const others = process.listeners('unhandledRejection');
+    process.removeAllListeners('unhandledRejection');
+    process.on('unhandledRejection', listener);
+    try {
+      void measured.get();
+      await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      process.off('unhandledRejection', listener);
+      for (const l of others) process.on('unhandledRejection', l);
+    }
+    assert.deepEqual(seen, [boom]);
   });
 
   it('a throwing get is a failure and the very same error is re-thrown', () => {

@@ -66,16 +66,24 @@ export function measureCacheInto<T extends object>(cache: T, backend: string, se
       throw err;
     }
     if (isThenable(result)) {
-      // Observe without replacing: the application keeps the very promise get() returned.
+      // A promise derived from the application's: it settles the same way, and a rejection the
+      // application ignores is still an unhandled rejection, exactly as without autoprom.
       try {
-        result.then(
-          (value) => (value === null || value === undefined ? s.miss() : s.hit()),
-          () => s.fail(),
+        return result.then(
+          (value) => {
+            if (value === null || value === undefined) s.miss();
+            else s.hit();
+            return value;
+          },
+          (err: unknown) => {
+            s.fail();
+            throw err;
+          },
         );
       } catch {
         // A thenable whose then() throws is the application's to discover.
+        return result;
       }
-      return result;
     }
     if (result === null || result === undefined) s.miss();
     else s.hit();

@@ -4,9 +4,14 @@
  */
 const said = new Set<string>();
 
+/** Distinct lines remembered; past it, further new lines are dropped so memory stays flat. */
+const MAX_LINES = 200;
+
 export function warn(line: string): void {
   if (said.has(line)) return;
+  if (said.size >= MAX_LINES) return;
   said.add(line);
+  if (said.size === MAX_LINES) line = `${line}\nautoprom: ${MAX_LINES} distinct warnings printed; further ones are suppressed`;
   try {
     process.stderr.write(line.startsWith('autoprom:') ? `${line}\n` : `autoprom: ${line}\n`);
   } catch {
