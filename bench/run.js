@@ -448,8 +448,8 @@ async function main() {
 
   const text = lines.join('\n');
   process.stdout.write(`${text}\n`);
-  fs.mkdirSync(RESULTS, { recursive: true });
   const out = o.out ?? path.join(RESULTS, o.profile ? 'profile.md' : o.smoke ? 'smoke.md' : 'latest.md');
+  fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, `${text}\n`);
   process.stderr.write(`bench: written to ${path.relative(ROOT, out)}\n`);
 }
