@@ -44,8 +44,8 @@ function start({ port, used }) {
   started = true;
   const base = `http://127.0.0.1:${port}`;
   console.log(`demo service on ${base} (express), running under autoprom`);
-  console.log(`  PostgreSQL: ${used.postgres ? 'used (orders are inserted into demo_orders)' : 'not reachable on 127.0.0.1:5432, so the django_db_* and django_model_* families stay empty'}`);
-  console.log(`  Redis:      ${used.redis ? 'used (products are cached under backend="demo-cache")' : 'not reachable on 127.0.0.1:6379, so the django_cache_* families stay empty'}`);
+  console.log(`  PostgreSQL: ${used.postgres ? 'used (orders are inserted into demo_orders)' : `not reachable on 127.0.0.1:${process.env.DEMO_PG_PORT || 5432}, so the django_db_* and django_model_* families stay empty`}`);
+  console.log(`  Redis:      ${used.redis ? 'used (products are cached under backend="demo-cache")' : `not reachable on 127.0.0.1:${process.env.DEMO_REDIS_PORT || 6379}, so the django_cache_* families stay empty`}`);
   console.log(`metrics: curl http://127.0.0.1:${metricsPort}/metrics   (Ctrl-C to stop)\n`);
 
   let n = 0;

@@ -18,9 +18,11 @@ async function main() {
   let pool;
   let redis;
 
-  if (await reachable(5432)) {
+  const pgPort = Number(process.env.DEMO_PG_PORT || 5432);
+  const redisPort = Number(process.env.DEMO_REDIS_PORT || 6379);
+  if (await reachable(pgPort)) {
     const { Pool } = require('pg');
-    pool = new Pool({ connectionString: process.env.DEMO_PG_URL || 'postgres://postgres@127.0.0.1:5432/test', max: 4 });
+    pool = new Pool({ connectionString: `postgres://postgres@127.0.0.1:${pgPort}/test`, max: 4 });
     try {
       await pool.query('CREATE TABLE IF NOT EXISTS demo_orders (id serial PRIMARY KEY, item text NOT NULL, created_at timestamptz DEFAULT now())');
       used.postgres = true;
@@ -29,9 +31,9 @@ async function main() {
       pool = undefined;
     }
   }
-  if (await reachable(6379)) {
+  if (await reachable(redisPort)) {
     const Redis = require('ioredis');
-    redis = new Redis({ host: '127.0.0.1', port: 6379, connectionName: 'demo-cache', maxRetriesPerRequest: 1 });
+    redis = new Redis({ host: '127.0.0.1', port: redisPort, connectionName: 'demo-cache', maxRetriesPerRequest: 1 });
     used.redis = true;
   }
 
