@@ -194,3 +194,20 @@ export function assertDeltas(before: Exposition, after: Exposition, expected: Ma
 export function httpLabelValues(e: Exposition): string[] {
   return e.samples.filter((s) => s.name.startsWith('django_http_')).flatMap((s) => Object.entries(s.labels).filter(([k]) => k !== 'le').map(([, v]) => v));
 }
+
+/** The request sequence the fastify and koa apps both serve (same routes, same behaviour). */
+export const ROUTER_APP_STEPS: Step[] = [
+  { method: 'GET', path: '/api/users/7?token=secret123', view: '/api/users/:id' },
+  { method: 'POST', path: '/api/items', view: '/api/items', headers: { 'Content-Type': 'application/json' }, body: '{"name":"pen"}' },
+  { method: 'GET', path: '/api/empty', view: '/api/empty' },
+  { method: 'GET', path: '/api/stream', view: '/api/stream' },
+  { method: 'GET', path: '/api/latin', view: '/api/latin' },
+  { method: 'PUT', path: '/api/users/7', view: '/api/users/:id', headers: { 'X-Requested-With': 'XMLHttpRequest' } },
+  { method: 'GET', path: '/api/boom', view: '/api/boom', exception: 'TypeError' },
+  { method: 'GET', path: '/api/reject', view: '/api/reject', exception: 'RangeError' },
+  { method: 'GET', path: '/api/missing/thing', view: '<unnamed view>' },
+  { method: 'PROPFIND', path: '/api/users/7', view: '<unnamed view>' },
+  { method: 'DELETE', path: '/nowhere?secret=hunter2', view: '<unnamed view>' },
+  { method: 'GET', path: '/healthz', view: '<unnamed view>', excluded: true },
+  { method: 'GET', path: '/api/hang', view: '/api/hang', hang: true },
+];
