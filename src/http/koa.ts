@@ -48,7 +48,13 @@ export class KoaRoutesInstrumentation extends InstrumentationBase<Instrumentatio
   }
 
   private wrapCreateContext(original: Fn): Fn {
-    const patchOnerror = (app: { context?: object }) => this.patchOnerror(app);
+    // Each app's context prototype is patched once; later requests skip the prototype walk.
+    const seenApps = new WeakSet<object>();
+    const patchOnerror = (app: { context?: object }) => {
+      if (seenApps.has(app)) return;
+      seenApps.add(app);
+      this.patchOnerror(app);
+    };
     const createContext = function (this: { context?: object }, req: unknown, res: unknown) {
       const ctx = original.apply(this, arguments as unknown as unknown[]) as KoaContextLike;
       try {
