@@ -11,7 +11,8 @@ import type { AreaContext, AreaSetup } from './core/area';
 import { warn } from './core/log';
 import { Registry } from './core/registry';
 import { Exposition } from './export/exposition';
-import { startMetricsServer, type MetricsServer } from './export/server';
+import { startMetricsEndpoint, type MetricsEndpoint } from './export/endpoint';
+import { setRunningInstance } from './core/instance';
 
 export interface Autoprom {
   readonly config: Config;
@@ -20,7 +21,7 @@ export interface Autoprom {
   /** The Prometheus pull reader and renderer, when the prometheus exporter is on. */
   readonly exposition: Exposition | undefined;
   /** The metrics endpoint, when it was started. */
-  readonly server: MetricsServer | undefined;
+  readonly server: MetricsEndpoint | undefined;
 }
 
 type AreaStarter = (ctx: AreaContext) => AreaSetup;
@@ -44,7 +45,7 @@ const stderrLogger: DiagLogger = {
 
 let running: Autoprom | undefined;
 
-/** The running instance, if the preload (or `start`) has started one. */
+/** The running instance, if the preload (or `start`) has started one (with its MeterProvider and endpoint). */
 export function current(): Autoprom | undefined {
   return running;
 }
@@ -79,11 +80,11 @@ export function start(env: NodeJS.ProcessEnv = process.env): Autoprom | undefine
 
     const readers: IMetricReader[] = [];
     let exposition: Exposition | undefined;
-    let server: MetricsServer | undefined;
+    let server: MetricsEndpoint | undefined;
     if (config.prometheus) {
       exposition = new Exposition([registry]);
       readers.push(exposition.reader);
-      server = startMetricsServer({ ports: config.ports, host: config.host, path: config.path, handle: exposition.handle });
+      server = startMetricsEndpoint({ ports: config.ports, host: config.host, path: config.path, handle: exposition.handle });
       ctx.ownServers.add(server.server);
     }
     if (config.otlp) {
@@ -95,6 +96,7 @@ export function start(env: NodeJS.ProcessEnv = process.env): Autoprom | undefine
     metrics.setGlobalMeterProvider(meterProvider);
     registerInstrumentations({ instrumentations: [...instrumentations], meterProvider });
     running = { config, registry, meterProvider, exposition, server };
+    setRunningInstance({ config, registry, handleScrape: exposition?.handle });
     return running;
   } catch (err) {
     warn(`could not start (the application runs on unmeasured): ${(err as Error)?.stack ?? String(err)}`);

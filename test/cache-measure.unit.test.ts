@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { EventEmitter } from 'node:events';
-import { measureCache, measureCacheInto } from '../src/cache/measure';
+import { measureCache } from '../src/api';
+import { measureCacheInto } from '../src/cache/measure';
 import { cacheSeries } from '../src/cache/series';
 import { Registry } from '../src/core/registry';
 

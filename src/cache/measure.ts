@@ -4,7 +4,6 @@
  * or a rejection a failure.
  */
 import { warn } from '../core/log';
-import { current } from '../preload';
 import { cacheSeries, type CacheSeries } from './series';
 
 const MEASURED = Symbol.for('autoprom.measureCache');
@@ -13,22 +12,6 @@ type Getter = (...args: unknown[]) => unknown;
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
-}
-
-/**
- * Count every `get` of `cache` under `backend`, and return the same object.
- *
- * The object is changed in place, by one own non-enumerable `get` that calls the
- * original with the same `this` and arguments and returns its result unchanged, so
- * identity, `instanceof`, private fields, other methods and properties are untouched.
- * A frozen or sealed object gets a Proxy instead. Before autoprom starts the wrapper
- * only forwards; it records from the moment `current()` returns a running instance.
- */
-export function measureCache<T extends object>(cache: T, backend = 'default'): T {
-  return measureCacheInto(cache, backend, () => {
-    const running = current();
-    return running === undefined ? undefined : cacheSeries(running.registry, backend);
-  });
 }
 
 /**

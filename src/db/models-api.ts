@@ -2,8 +2,8 @@
  * django_model_* for stores that do not speak SQL through pg (another driver, an HTTP API,
  * a document store): one call per model operation, as django counts one per save()/delete().
  */
-import { current } from '../preload';
 import { warn } from '../core/log';
+import type { Registry } from '../core/registry';
 import { MODEL_COUNTERS } from './series';
 import type { SqlOperation } from './sql';
 
@@ -13,21 +13,18 @@ export type ModelOperation = SqlOperation;
 export const MAX_MODEL_LABEL = 100;
 
 /**
- * Count `count` (default 1) `operation`s on `model`. A no-op when autoprom is not running;
- * never throws. The model label is bounded in length here and in number of series by the
+ * Count `count` (default 1) `operation`s on `model` in `registry`; never throws. The model label is bounded in length here and in number of series by the
  * family's cardinality limit.
  */
-export function recordModelOperation(model: string, operation: ModelOperation, count = 1): void {
+export function recordModelOperationInto(registry: Registry, model: string, operation: ModelOperation, count = 1): void {
   try {
-    const running = current();
-    if (running === undefined) return;
     const family = MODEL_COUNTERS[operation];
     if (family === undefined || typeof model !== 'string' || model === '' || !Number.isFinite(count) || count < 0) {
       // No values in the line: the warning is printed once, however many bad calls there are.
       warn("recordModelOperation: ignored a call (expected a model name, 'insert', 'update' or 'delete', and a count >= 0)");
       return;
     }
-    running.registry.counter(family).labels(model.length > MAX_MODEL_LABEL ? model.slice(0, MAX_MODEL_LABEL) : model).inc(count);
+    registry.counter(family).labels(model.length > MAX_MODEL_LABEL ? model.slice(0, MAX_MODEL_LABEL) : model).inc(count);
   } catch (err) {
     warn(`internal error in recordModelOperation (metrics may be incomplete): ${(err as Error)?.message ?? String(err)}`);
   }

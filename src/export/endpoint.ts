@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { warn } from '../core/log';
 
-export interface MetricsServerOptions {
+export interface MetricsEndpointOptions {
   /** Ports to try in order; the first free one wins. */
   readonly ports: readonly number[];
   /** undefined: all interfaces. */
@@ -10,7 +10,7 @@ export interface MetricsServerOptions {
   readonly handle: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
-export interface MetricsServer {
+export interface MetricsEndpoint {
   readonly server: Server;
   /** The port it listens on, once listening; undefined when every port was busy. */
   readonly port: Promise<number | undefined>;
@@ -27,7 +27,7 @@ function pathOf(url: string | undefined): string {
  * autoprom's own HTTP server for the metrics endpoint. It never keeps the process alive
  * (unref), and a busy port is a warning, never a crash: with a range, the next port is tried.
  */
-export function startMetricsServer(options: MetricsServerOptions): MetricsServer {
+export function startMetricsEndpoint(options: MetricsEndpointOptions): MetricsEndpoint {
   const server = createServer((req, res) => {
     if (pathOf(req.url) === options.path && (req.method === 'GET' || req.method === 'HEAD')) {
       options.handle(req, res);
