@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { clientLabels, isOtlpExport } from '../src/http/client';
 import { charsetOf, clientHostLabel, errorTypeName, methodLabel, parseContentLength, statusLabel, templateNameLabel } from '../src/http/labels';
 import { joinRoutePath, renderRoutePath, useMountPath } from '../src/http/route-template';
-import { contentTypeOfHeaders } from '../src/http/server';
+import { contentTypeOfHeaders } from '../src/http/write-head';
 
 describe('http labels (unit)', () => {
   it('methodLabel: standard methods as is, everything else <invalid method>', () => {

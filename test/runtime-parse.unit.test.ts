@@ -1,7 +1,7 @@
 /** Pure helpers behind the process_* and nodejs_* families, table-driven. */
 import { strict as assert } from 'node:assert';
 import { constructorNames, countByType, heapSpaceLabel, parseMaxOpenFiles, parseProcStatus, startTimeSeconds, versionLabels } from '../src/runtime/parse';
-import { gcKindProcessor, heapSpaceProcessor, runtimeViews, RUNTIME_NODE_METER } from '../src/runtime/views';
+import { gcKindProcessor, heapSpaceProcessor, runtimeOtelViews as runtimeViews, RUNTIME_NODE_METER } from '../src/runtime/otel-views';
 import { AggregationType } from '@opentelemetry/sdk-metrics';
 
 const STATUS = `Name:\tnode
