@@ -6,9 +6,15 @@ const net = require('node:net');
 function reachable(port) {
   return new Promise((resolve) => {
     const s = net.connect({ host: '127.0.0.1', port });
-    s.setTimeout(1000, () => { s.destroy(); resolve(false); });
+    s.setTimeout(1000, () => {
+      s.destroy();
+      resolve(false);
+    });
     s.once('error', () => resolve(false));
-    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
   });
 }
 
@@ -24,7 +30,9 @@ async function main() {
     const { Pool } = require('pg');
     pool = new Pool({ connectionString: `postgres://postgres@127.0.0.1:${pgPort}/test`, max: 4 });
     try {
-      await pool.query('CREATE TABLE IF NOT EXISTS demo_orders (id serial PRIMARY KEY, item text NOT NULL, created_at timestamptz DEFAULT now())');
+      await pool.query(
+        'CREATE TABLE IF NOT EXISTS demo_orders (id serial PRIMARY KEY, item text NOT NULL, created_at timestamptz DEFAULT now())',
+      );
       used.postgres = true;
     } catch (err) {
       process.stderr.write(`demo: PostgreSQL answered but could not be used (${err.message})\n`);
@@ -63,7 +71,7 @@ async function main() {
     throw new TypeError('the demo fails on purpose');
   });
   app.get('/healthz', (req, res) => res.send('ok'));
-  app.use((err, req, res, next) => res.status(500).json({ error: err.message }));
+  app.use((err, req, res, _next) => res.status(500).json({ error: err.message }));
 
   const server = app.listen(Number(process.env.DEMO_PORT || 0), '127.0.0.1', () => {
     process.stdout.write(`READY ${JSON.stringify({ port: server.address().port, used })}\n`);

@@ -62,7 +62,11 @@ export function start(env: NodeJS.ProcessEnv = process.env): Autoprom | undefine
     if (config.disabled) return undefined;
     diag.setLogger(stderrLogger, { logLevel: config.logLevel, suppressOverrideMessage: true });
 
-    const registry = new Registry({ namespace: config.namespace, cardinalityLimit: config.cardinalityLimit, latencyBuckets: config.latencyBuckets });
+    const registry = new Registry({
+      namespace: config.namespace,
+      cardinalityLimit: config.cardinalityLimit,
+      latencyBuckets: config.latencyBuckets,
+    });
     const ctx: AreaContext = { config, registry, ownServers: new Set() };
 
     const otelViews: ViewOptions[] = [];
@@ -106,7 +110,8 @@ export function start(env: NodeJS.ProcessEnv = process.env): Autoprom | undefine
 
 function loadOtlpReader(registry: Registry, exportIntervalMillis: number): IMetricReader | undefined {
   try {
-    const { OTLPMetricExporter } = require('@opentelemetry/exporter-metrics-otlp-http') as typeof import('@opentelemetry/exporter-metrics-otlp-http');
+    const { OTLPMetricExporter } =
+      require('@opentelemetry/exporter-metrics-otlp-http') as typeof import('@opentelemetry/exporter-metrics-otlp-http');
     const { PeriodicExportingMetricReader } = require('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
     return new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter(), exportIntervalMillis, metricProducers: [registry] });
   } catch (err) {

@@ -4,7 +4,6 @@ import * as path from 'node:path';
 import { CATALOGUE } from '../src/catalogue';
 import { ROOT } from './helpers/child';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { renderMetricTables, currentBlock } = require(path.join(ROOT, 'scripts', 'readme-metrics.js')) as {
   renderMetricTables: (c: typeof CATALOGUE) => string;
   currentBlock: (readme: string) => [number, number];
@@ -20,10 +19,22 @@ describe('README', () => {
 
   it('documents every configuration variable', () => {
     const vars = [
-      'PROMETHEUS_METRICS_EXPORT_PORT', 'OTEL_EXPORTER_PROMETHEUS_PORT', 'PROMETHEUS_METRICS_EXPORT_ADDRESS', 'OTEL_EXPORTER_PROMETHEUS_HOST',
-      'PROMETHEUS_METRICS_EXPORT_PORT_RANGE', 'PROMETHEUS_METRICS_EXPORT_PATH', 'PROMETHEUS_LATENCY_BUCKETS', 'PROMETHEUS_METRIC_NAMESPACE',
-      'PROMETHEUS_EXCLUDE_PATHS', 'PROMETHEUS_METRICS_CARDINALITY_LIMIT', 'OTEL_NODE_ENABLED_INSTRUMENTATIONS', 'OTEL_NODE_DISABLED_INSTRUMENTATIONS',
-      'OTEL_METRICS_EXPORTER', 'OTEL_SDK_DISABLED', 'OTEL_LOG_LEVEL', 'OTEL_METRIC_EXPORT_INTERVAL',
+      'PROMETHEUS_METRICS_EXPORT_PORT',
+      'OTEL_EXPORTER_PROMETHEUS_PORT',
+      'PROMETHEUS_METRICS_EXPORT_ADDRESS',
+      'OTEL_EXPORTER_PROMETHEUS_HOST',
+      'PROMETHEUS_METRICS_EXPORT_PORT_RANGE',
+      'PROMETHEUS_METRICS_EXPORT_PATH',
+      'PROMETHEUS_LATENCY_BUCKETS',
+      'PROMETHEUS_METRIC_NAMESPACE',
+      'PROMETHEUS_EXCLUDE_PATHS',
+      'PROMETHEUS_METRICS_CARDINALITY_LIMIT',
+      'OTEL_NODE_ENABLED_INSTRUMENTATIONS',
+      'OTEL_NODE_DISABLED_INSTRUMENTATIONS',
+      'OTEL_METRICS_EXPORTER',
+      'OTEL_SDK_DISABLED',
+      'OTEL_LOG_LEVEL',
+      'OTEL_METRIC_EXPORT_INTERVAL',
     ];
     for (const v of vars) assert.match(readme, new RegExp(`\`${v}\``), `${v} is not documented`);
   });

@@ -105,7 +105,13 @@ export class IoredisCacheInstrumentation extends InstrumentationBase {
 
   protected override init(): InstrumentationNodeModuleDefinition[] {
     return IOREDIS_MODULE_NAMES.map(
-      (name) => new InstrumentationNodeModuleDefinition(name, SUPPORTED_VERSIONS, (exports: unknown) => this.patch(exports), (exports: unknown) => this.unpatch(exports)),
+      (name) =>
+        new InstrumentationNodeModuleDefinition(
+          name,
+          SUPPORTED_VERSIONS,
+          (exports: unknown) => this.patch(exports),
+          (exports: unknown) => this.unpatch(exports),
+        ),
     );
   }
 
@@ -141,7 +147,7 @@ export class IoredisCacheInstrumentation extends InstrumentationBase {
       } catch (err) {
         internalError('ioredis cache metrics', err);
       }
-      // eslint-disable-next-line prefer-rest-params
+
       return original.apply(this, arguments as unknown as Parameters<SendCommand>);
     };
   }
@@ -162,21 +168,24 @@ interface PipelineLike {
  * whether a rejected attempt was final.
  */
 function wrapFillResult(original: FillResult): FillResult {
-  return function fillResult(this: PipelineLike, value: unknown, position: number) {
+  return function fillResult(this: PipelineLike, _value: unknown, _position: number) {
     const queue = this._queue;
     const pipelineResolve = this.resolve;
-    if (this.replyPending !== 1 || !Array.isArray(queue) || typeof pipelineResolve !== 'function' || !queue.some((c) => c[DEFERRED] !== undefined)) {
-      // eslint-disable-next-line prefer-rest-params
+    if (
+      this.replyPending !== 1 ||
+      !Array.isArray(queue) ||
+      typeof pipelineResolve !== 'function' ||
+      !queue.some((c) => c[DEFERRED] !== undefined)
+    ) {
       return original.apply(this, arguments as unknown as [unknown, number]);
     }
     let resolved = false;
     this.resolve = function (this: unknown) {
       resolved = true;
-      // eslint-disable-next-line prefer-rest-params
+
       return pipelineResolve.apply(this, arguments as unknown as [unknown]);
     };
     try {
-      // eslint-disable-next-line prefer-rest-params
       return original.apply(this, arguments as unknown as [unknown, number]);
     } finally {
       this.resolve = pipelineResolve;
@@ -210,7 +219,11 @@ function clientPrototypes(moduleExports: unknown): Array<{ proto: Record<string,
   for (const root of roots) {
     if (root === null || root === undefined) continue;
     const r = root as { Redis?: unknown; Cluster?: unknown; prototype?: unknown };
-    for (const [ctor, cluster] of [[r.Redis, false], [typeof root === 'function' ? root : undefined, false], [r.Cluster, true]] as const) {
+    for (const [ctor, cluster] of [
+      [r.Redis, false],
+      [typeof root === 'function' ? root : undefined, false],
+      [r.Cluster, true],
+    ] as const) {
       const proto = (ctor as { prototype?: Record<string, unknown> } | undefined)?.prototype;
       if (proto === undefined || seen.has(proto) || typeof proto.sendCommand !== 'function') continue;
       seen.add(proto);
@@ -230,7 +243,14 @@ function seriesOf(client: ClientLike, cluster: boolean, ctx: AreaContext): Cache
 }
 
 /** Book-keep one command the first time it is sent. */
-function observeCommand(client: ClientLike, command: CommandLike, stream: PipelineStreamLike | undefined, kind: ReturnType<typeof commandKind>, cluster: boolean, ctx: AreaContext | undefined): void {
+function observeCommand(
+  client: ClientLike,
+  command: CommandLike,
+  stream: PipelineStreamLike | undefined,
+  kind: ReturnType<typeof commandKind>,
+  cluster: boolean,
+  ctx: AreaContext | undefined,
+): void {
   if (ctx === undefined) return;
   command[SEEN] = command.promise;
   const pipelined = stream !== undefined && stream !== null && stream.isPipeline === true;
@@ -307,7 +327,7 @@ function settleFromOwnReply(command: CommandLike, kind: ReadKind, keys: number, 
     }
     return resolve.apply(this, arguments as unknown as [unknown]);
   };
-  command.reject = function (this: unknown, err: unknown) {
+  command.reject = function (this: unknown, _err: unknown) {
     if (!settled) {
       settled = true;
       const fail = () => series.fail(keys);
@@ -319,7 +339,13 @@ function settleFromOwnReply(command: CommandLike, kind: ReadKind, keys: number, 
 }
 
 /** Count the reads queued in a MULTI from the EXEC reply (or its failure). */
-function settleFromExec(exec: CommandLike, reads: QueuedRead[], execPosition: number | undefined, series: CacheSeries, deferRejection: boolean): void {
+function settleFromExec(
+  exec: CommandLike,
+  reads: QueuedRead[],
+  execPosition: number | undefined,
+  series: CacheSeries,
+  deferRejection: boolean,
+): void {
   const resolve = exec.resolve;
   const reject = exec.reject;
   let settled = false;
@@ -338,7 +364,7 @@ function settleFromExec(exec: CommandLike, reads: QueuedRead[], execPosition: nu
     }
     return resolve.apply(this, arguments as unknown as [unknown]);
   };
-  exec.reject = function (this: unknown, err: unknown) {
+  exec.reject = function (this: unknown, _err: unknown) {
     if (!settled) {
       settled = true;
       const fail = () => {

@@ -4,14 +4,16 @@
  * or a rejection a failure.
  */
 import { errorText, warn } from '../core/log';
-import { cacheSeries, type CacheSeries } from './cache-client';
+import type { CacheSeries } from './cache-client';
 
 const MEASURED = Symbol.for('autoprom.measureCache');
 
 type Getter = (...args: unknown[]) => unknown;
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
+  return (
+    (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function'
+  );
 }
 
 /**

@@ -42,7 +42,11 @@ export function renameView(
 
 /** A View that keeps an instrument as it is but bounds its label sets by the configured limit. */
 export function boundedView(instrument: InstrumentSelector, options: RegistryOptions): ViewOptions {
-  return { meterName: instrument.meterName, instrumentName: instrument.instrumentName, aggregationCardinalityLimit: options.cardinalityLimit };
+  return {
+    meterName: instrument.meterName,
+    instrumentName: instrument.instrumentName,
+    aggregationCardinalityLimit: options.cardinalityLimit,
+  };
 }
 
 /**

@@ -53,7 +53,12 @@ export function unpatchMethod<T extends object>(target: T, name: string): void {
   const own = Object.getOwnPropertyDescriptor(target, name);
   const current = own?.value as Marked | undefined;
   if (typeof current !== 'function' || current[ORIGINAL] === undefined) return;
-  Object.defineProperty(target, name, { value: current[ORIGINAL], writable: true, configurable: true, enumerable: own?.enumerable ?? false });
+  Object.defineProperty(target, name, {
+    value: current[ORIGINAL],
+    writable: true,
+    configurable: true,
+    enumerable: own?.enumerable ?? false,
+  });
 }
 
 /**

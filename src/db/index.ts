@@ -30,7 +30,9 @@ export function setupPg(ctx: AreaContext): AreaSetup {
   const own = createPgMetricsInstrumentation(ctx, metrics, otelDurationRecorder(otel));
 
   const otelViews: ViewOptions[] = [
-    renameView('django_db_query_duration_seconds', { meterName: PG_METER, instrumentName: 'db.client.operation.duration' }, ctx.config, [pgDurationProcessor]),
+    renameView('django_db_query_duration_seconds', { meterName: PG_METER, instrumentName: 'db.client.operation.duration' }, ctx.config, [
+      pgDurationProcessor,
+    ]),
     // Its pool counters are replaced by autoprom's gauges (see disableOtelPoolCounters).
     dropView({ meterName: PG_METER, instrumentName: 'db.client.connection.*' }),
     // autoprom's pool gauges, bounded by the configured limit like every labelled family.

@@ -24,7 +24,12 @@ export type DbVendor = 'postgresql' | 'mysql' | 'sqlite';
 export type ErrorClassifier = (err: unknown) => string;
 
 /** Families the SQL clients record into (execute_many is documented only: no client has executemany). */
-export const DB_COUNTERS = ['django_db_new_connections_total', 'django_db_new_connection_errors_total', 'django_db_execute_total', 'django_db_errors_total'] as const;
+export const DB_COUNTERS = [
+  'django_db_new_connections_total',
+  'django_db_new_connection_errors_total',
+  'django_db_execute_total',
+  'django_db_errors_total',
+] as const;
 export const MODEL_COUNTERS: Readonly<Record<SqlOperation, CounterName>> = {
   insert: 'django_model_inserts_total',
   update: 'django_model_updates_total',
@@ -84,7 +89,8 @@ export class DatabaseSeries {
 
   /** A statement's duration, for clients that no OpenTelemetry instrumentation times. */
   statementTook(seconds: number): void {
-    if (this.duration === undefined) this.duration = this.client.registry.histogram('django_db_query_duration_seconds').labels(this.alias, this.client.vendor);
+    if (this.duration === undefined)
+      this.duration = this.client.registry.histogram('django_db_query_duration_seconds').labels(this.alias, this.client.vendor);
     this.duration.observe(seconds);
   }
 }

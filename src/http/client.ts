@@ -57,7 +57,11 @@ function onClientMeter(instrumentation: Instrumentation): Instrumentation {
 export function clientOtelViews(config: Config): ViewOptions[] {
   const views: ViewOptions[] = [];
   if (config.instrumentations.has('http') || config.instrumentations.has('undici')) {
-    views.push(renameView('http_client_request_duration_seconds', { meterName: CLIENT_METER, instrumentName: CLIENT_DURATION }, config, [{ process: clientLabels }]));
+    views.push(
+      renameView('http_client_request_duration_seconds', { meterName: CLIENT_METER, instrumentName: CLIENT_DURATION }, config, [
+        { process: clientLabels },
+      ]),
+    );
   }
   // The server side is measured by autoprom itself; never expose OpenTelemetry's copy.
   if (config.instrumentations.has('http')) views.push(dropView({ meterName: CLIENT_METER, instrumentName: SERVER_DURATION }));
@@ -68,13 +72,18 @@ export function clientInstrumentations(config: Config): Instrumentation[] {
   const out: Instrumentation[] = [];
   if (config.instrumentations.has('http')) {
     const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
-    out.push(onClientMeter(new HttpInstrumentation({
-      disableIncomingRequestInstrumentation: true,
-      ignoreOutgoingRequestHook: (options) => isOtlpExport(options as { headers?: unknown }),
-    })));
+    out.push(
+      onClientMeter(
+        new HttpInstrumentation({
+          disableIncomingRequestInstrumentation: true,
+          ignoreOutgoingRequestHook: (options) => isOtlpExport(options as { headers?: unknown }),
+        }),
+      ),
+    );
   }
   if (config.instrumentations.has('undici')) {
-    const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
+    const { UndiciInstrumentation } =
+      require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
     out.push(onClientMeter(new UndiciInstrumentation({}) as unknown as Instrumentation));
   }
   return out;

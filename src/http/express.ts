@@ -21,10 +21,23 @@ const MOUNT = Symbol('autoprom.express.mount');
 const TEMPLATE = Symbol('autoprom.express.template');
 const VIEWS_BY_MOUNT = Symbol('autoprom.express.viewsByMount');
 type Fn = AnyFunction;
-interface RouteLike { path: unknown; dispatch: Fn; [TEMPLATE]?: string; [VIEWS_BY_MOUNT]?: Map<string, string> }
-interface LayerLike { handle: Fn }
-interface RequestLike { [MOUNT]?: string }
-interface ResponseLike { render?: Fn; req?: { next?: Fn }; send?: Fn }
+interface RouteLike {
+  path: unknown;
+  dispatch: Fn;
+  [TEMPLATE]?: string;
+  [VIEWS_BY_MOUNT]?: Map<string, string>;
+}
+interface LayerLike {
+  handle: Fn;
+}
+interface RequestLike {
+  [MOUNT]?: string;
+}
+interface ResponseLike {
+  render?: Fn;
+  req?: { next?: Fn };
+  send?: Fn;
+}
 
 // The express and router exports are untyped here: every read below is checked before use.
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -49,7 +62,8 @@ export class ExpressRoutesInstrumentation extends FrameworkInstrumentation {
     if (typeof Router !== 'function') return;
     const proto = typeof Router.prototype?.use === 'function' ? Router.prototype : Router;
     patchMethod(proto, 'use', (original) => this.wrapUse(original));
-    if (typeof Route === 'function' && Route.prototype !== undefined) patchMethod(Route.prototype, 'dispatch', (original) => this.wrapDispatch(original));
+    if (typeof Route === 'function' && Route.prototype !== undefined)
+      patchMethod(Route.prototype, 'dispatch', (original) => this.wrapDispatch(original));
   }
 
   private wrapUse(original: Fn): Fn {

@@ -16,8 +16,14 @@ const INITIALIZATION = 'fastify.initialization';
 const INSTRUMENTED = Symbol('autoprom.fastify.instrumented');
 
 type Done = (err?: unknown) => void;
-interface FastifyReplyLike { raw: object }
-interface RouteOptionsLike { url?: unknown; path?: unknown; onRequest?: unknown }
+interface FastifyReplyLike {
+  raw: object;
+}
+interface RouteOptionsLike {
+  url?: unknown;
+  path?: unknown;
+  onRequest?: unknown;
+}
 interface FastifyLike {
   addHook(name: string, hook: (...args: never[]) => unknown): unknown;
   [INSTRUMENTED]?: true;

@@ -45,6 +45,8 @@ export abstract class FrameworkInstrumentation extends InstrumentationBase<Instr
    * A module hook for `moduleName` at `versions`: `patch` gets the module's exports (the
    * CommonJS object or an ES module's default) and returns nothing; the module is returned as is.
    */
+  // A framework's exports are untyped here: each patch checks every property it reads before use.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   protected moduleHook(moduleName: string, versions: string[], patch: (exports: any) => void): InstrumentationNodeModuleDefinition {
     return new InstrumentationNodeModuleDefinition(moduleName, versions, (moduleExports: unknown) => {
       try {

@@ -11,7 +11,10 @@ import { FrameworkInstrumentation, type RouteReporter } from './framework';
 import { renderRoutePath } from './route-template';
 
 type Fn = AnyFunction;
-interface KoaContextLike { _matchedRoute?: unknown; res?: object }
+interface KoaContextLike {
+  _matchedRoute?: unknown;
+  res?: object;
+}
 
 /** The view of a koa context: the route template @koa/router matched, if any. */
 export function koaView(ctx: KoaContextLike | undefined): string | undefined {
@@ -28,7 +31,8 @@ export class KoaRoutesInstrumentation extends FrameworkInstrumentation {
     return [
       // The koa Application class: untyped here, its prototype is checked by patchMethod.
       this.moduleHook('koa', ['>=2.0.0 <4'], (Application: { prototype?: object } | undefined) => {
-        if (Application?.prototype !== undefined) patchMethod(Application.prototype, 'createContext', (original) => this.wrapCreateContext(original));
+        if (Application?.prototype !== undefined)
+          patchMethod(Application.prototype, 'createContext', (original) => this.wrapCreateContext(original));
       }),
     ];
   }
@@ -57,21 +61,25 @@ export class KoaRoutesInstrumentation extends FrameworkInstrumentation {
   /** Patch `onerror` where it lives on the app's context prototype chain (once). */
   private patchOnerror(app: { context?: object }): void {
     let owner: object | null | undefined = app.context;
-    while (owner !== null && owner !== undefined && !Object.prototype.hasOwnProperty.call(owner, 'onerror')) owner = Object.getPrototypeOf(owner) as object | null;
+    while (owner !== null && owner !== undefined && !Object.prototype.hasOwnProperty.call(owner, 'onerror'))
+      owner = Object.getPrototypeOf(owner) as object | null;
     if (owner === null || owner === undefined) return;
     const reporter = this.reporter;
-    patchMethod(owner, 'onerror', (original) =>
-      function onerror(this: KoaContextLike, err: unknown) {
-        // koa also calls onerror(null) when a response finishes cleanly.
-        if (err !== null && err !== undefined) {
-          try {
-            if (this?.res !== undefined) reporter.exception(this.res, err, koaView(this));
-          } catch {
-            // counting never changes what the application sees
+    patchMethod(
+      owner,
+      'onerror',
+      (original) =>
+        function onerror(this: KoaContextLike, err: unknown) {
+          // koa also calls onerror(null) when a response finishes cleanly.
+          if (err !== null && err !== undefined) {
+            try {
+              if (this?.res !== undefined) reporter.exception(this.res, err, koaView(this));
+            } catch {
+              // counting never changes what the application sees
+            }
           }
-        }
-        return original.apply(this, arguments as unknown as unknown[]);
-      },
+          return original.apply(this, arguments as unknown as unknown[]);
+        },
     );
   }
 }

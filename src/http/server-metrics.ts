@@ -15,9 +15,27 @@ import type { CounterFamily, CounterSeries, HistogramFamily, HistogramSeries } f
 import type { Registry } from '../core/registry';
 import { pathOf } from '../core/url';
 import type { RouteReporter } from './framework';
-import { charsetOf, errorTypeName, METHOD_COUNT, METHOD_LABELS, methodIndex, parseContentLength, statusLabel, templateNameLabel } from './labels';
+import {
+  charsetOf,
+  errorTypeName,
+  METHOD_COUNT,
+  METHOD_LABELS,
+  methodIndex,
+  parseContentLength,
+  statusLabel,
+  templateNameLabel,
+} from './labels';
 import { sentBodyBytes } from './node-internals';
-import { EXCEPTION_COUNTED, IN_FLIGHT, ROUTE, ROUTE_RESOLVER, START, WRITTEN_CONTENT_TYPE, type MeasuredResponse, type TrackedSocket } from './response-state';
+import {
+  EXCEPTION_COUNTED,
+  IN_FLIGHT,
+  ROUTE,
+  ROUTE_RESOLVER,
+  START,
+  WRITTEN_CONTENT_TYPE,
+  type MeasuredResponse,
+  type TrackedSocket,
+} from './response-state';
 import { UNNAMED_VIEW } from './route-template';
 
 /** The message of Node's `http.server.request.start` and `http.server.response.finish` channels. */
@@ -82,7 +100,10 @@ export class HttpServerMetrics implements RouteReporter {
   private lastServer: object | undefined = undefined;
   private lastServerIsOwn = false;
 
-  constructor(registry: Registry, private readonly options: HttpServerMetricsOptions) {
+  constructor(
+    registry: Registry,
+    private readonly options: HttpServerMetricsOptions,
+  ) {
     const c = (name: CounterName) => registry.counter(name);
     const h = (name: HistogramName) => registry.histogram(name);
     this.requestsBefore = c('django_http_requests_before_middlewares_total').only!;
@@ -176,7 +197,8 @@ export class HttpServerMetrics implements RouteReporter {
       byMethod.value++;
       const transport = (socket as TrackedSocket).encrypted === true ? 1 : 0;
       let byTransport = this.byTransport[transport];
-      if (byTransport === undefined) byTransport = this.byTransport[transport] = this.byTransportFamily.labels(transport === 1 ? 'https' : 'http');
+      if (byTransport === undefined)
+        byTransport = this.byTransport[transport] = this.byTransportFamily.labels(transport === 1 ? 'https' : 'http');
       byTransport.value++;
 
       // rawHeaders, not headers: `headers` is a lazy getter that would build an object.
