@@ -6,7 +6,7 @@
 import { diag, metrics, type DiagLogger } from '@opentelemetry/api';
 import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
 import { MeterProvider, type IMetricReader, type ViewOptions } from '@opentelemetry/sdk-metrics';
-import { parseConfig, type Config, type InstrumentationName } from './config';
+import { FRAMEWORK_NAMES, parseConfig, type Config, type InstrumentationName } from './config';
 import type { AreaContext, AreaSetup } from './core/area';
 import { errorText, warn } from './core/log';
 import { Registry } from './core/registry';
@@ -28,7 +28,7 @@ type AreaStarter = (ctx: AreaContext) => AreaSetup;
 
 /** Each area, loaded only when one of its instrumentations is enabled (keeps startup lean). */
 const AREAS: ReadonlyArray<{ names: readonly InstrumentationName[]; load: () => AreaStarter }> = [
-  { names: ['http', 'undici', 'express', 'fastify', 'koa'], load: () => (require('./http') as typeof import('./http')).setupHttp },
+  { names: ['http', 'undici', ...FRAMEWORK_NAMES], load: () => (require('./http') as typeof import('./http')).setupHttp },
   { names: ['pg'], load: () => (require('./db') as typeof import('./db')).setupPg },
   { names: ['ioredis'], load: () => (require('./cache') as typeof import('./cache')).setupRedis },
   { names: ['runtime'], load: () => (require('./runtime') as typeof import('./runtime')).setupRuntime },

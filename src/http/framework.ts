@@ -9,7 +9,12 @@
  * framework sits on top. Adding a framework: one file here that extends
  * `FrameworkInstrumentation`, one line in `FRAMEWORKS` (index.ts), its name in config.ts.
  */
-import { InstrumentationBase, InstrumentationNodeModuleDefinition, type InstrumentationConfig } from '@opentelemetry/instrumentation';
+import {
+  InstrumentationBase,
+  InstrumentationNodeModuleDefinition,
+  InstrumentationNodeModuleFile,
+  type InstrumentationConfig,
+} from '@opentelemetry/instrumentation';
 import { couldNotInstrument } from '../core/log';
 import { moduleExportsOf } from '../core/patch';
 import { VERSION } from '../core/version';
@@ -56,5 +61,26 @@ export abstract class FrameworkInstrumentation extends InstrumentationBase<Instr
       }
       return moduleExports;
     });
+  }
+
+  /**
+   * A hook for one file inside a package (`hono/dist/cjs/router/smart-router/router.js`), added
+   * to a `moduleHook`'s files. `patch` gets the file's exports and returns what the importer
+   * gets (the same object, or a replacement when the exports cannot be redefined).
+   */
+  protected fileHook(fileName: string, versions: string[], patch: (exports: unknown) => unknown): InstrumentationNodeModuleFile {
+    return new InstrumentationNodeModuleFile(
+      fileName,
+      versions,
+      (moduleExports: unknown) => {
+        try {
+          return patch(moduleExports);
+        } catch (err) {
+          couldNotInstrument(fileName, 'its routes stay <unnamed view>', err);
+          return moduleExports;
+        }
+      },
+      () => undefined,
+    );
   }
 }

@@ -18,6 +18,7 @@ import { ExpressRoutesInstrumentation } from './express';
 import { FastifyRoutesInstrumentation } from './fastify';
 import type { RouteReporter } from './framework';
 import { KoaRoutesInstrumentation } from './koa';
+import { NextRoutesInstrumentation } from './next';
 import { HttpServerMetrics } from './server-metrics';
 
 /** Every framework instrumentation, by the name OTEL_NODE_ENABLED_INSTRUMENTATIONS knows it by. */
@@ -25,6 +26,7 @@ const FRAMEWORKS: ReadonlyArray<readonly [InstrumentationName, (reporter: RouteR
   ['express', (reporter) => new ExpressRoutesInstrumentation(reporter)],
   ['fastify', (reporter) => new FastifyRoutesInstrumentation(reporter)],
   ['koa', (reporter) => new KoaRoutesInstrumentation(reporter)],
+  ['next', (reporter) => new NextRoutesInstrumentation(reporter)],
 ];
 
 export function setupHttp(ctx: AreaContext): AreaSetup {

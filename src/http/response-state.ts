@@ -15,6 +15,15 @@ export const ROUTE = Symbol('autoprom.http.route');
 export const ROUTE_RESOLVER = Symbol('autoprom.http.routeResolver');
 /** An exception was already counted for this request. */
 export const EXCEPTION_COUNTED = Symbol('autoprom.http.exceptionCounted');
+/** The first error a framework reported, counted at finish only if the response is a 5xx. */
+export const PENDING_EXCEPTION = Symbol('autoprom.http.pendingException');
+
+export interface PendingException {
+  /** The error's class name. */
+  readonly type: string;
+  /** The view the framework knew when it reported the error. */
+  readonly view: string | undefined;
+}
 /** The Content-Type given straight to writeHead (Node does not keep those headers). */
 export const WRITTEN_CONTENT_TYPE = Symbol('autoprom.http.writtenContentType');
 /** On a socket: measured responses on it that have not finished yet. */
@@ -25,6 +34,7 @@ export type MeasuredResponse = ServerResponse & {
   [ROUTE]?: string;
   [ROUTE_RESOLVER]?: () => unknown;
   [EXCEPTION_COUNTED]?: true;
+  [PENDING_EXCEPTION]?: PendingException;
   [WRITTEN_CONTENT_TYPE]?: unknown;
 };
 

@@ -29,6 +29,7 @@ import { sentBodyBytes } from './node-internals';
 import {
   EXCEPTION_COUNTED,
   IN_FLIGHT,
+  PENDING_EXCEPTION,
   ROUTE,
   ROUTE_RESOLVER,
   START,
@@ -151,23 +152,37 @@ export class HttpServerMetrics implements RouteReporter {
     return (response as MeasuredResponse)[ROUTE];
   }
 
-  /** Count an exception a route handler raised; once per request, measured requests only. */
+  /**
+   * An error the framework handled for this response. The one rule for every framework: it
+   * counts once, and only if the response it became is a 5xx (a deliberate 4xx is an outcome,
+   * not an exception). Decided now when the status is already sent, else at finish.
+   */
   exception(response: object, err: unknown, view?: string): void {
     try {
       const res = response as MeasuredResponse;
-      if (res[START] === undefined || res[EXCEPTION_COUNTED] === true) return;
-      res[EXCEPTION_COUNTED] = true;
-      this.exceptionsByType.labels(errorTypeName(err)).inc();
-      const record = this.viewSeries(view ?? res[ROUTE] ?? UNNAMED_VIEW);
-      let s = record.exceptions;
-      if (s === undefined) {
-        s = this.exceptionsByView.labels(record.view);
-        if (this.cacheable(record)) record.exceptions = s;
+      if (res[START] === undefined || res[EXCEPTION_COUNTED] === true || res[PENDING_EXCEPTION] !== undefined) return;
+      const type = errorTypeName(err);
+      if (res.headersSent) {
+        if (res.statusCode >= 500) this.countException(res, type, view ?? res[ROUTE] ?? UNNAMED_VIEW);
+        else res[EXCEPTION_COUNTED] = true;
+        return;
       }
-      s.inc();
+      res[PENDING_EXCEPTION] = { type, view };
     } catch (err2) {
       internalError('http exception metrics', err2);
     }
+  }
+
+  private countException(res: MeasuredResponse, type: string, view: string): void {
+    res[EXCEPTION_COUNTED] = true;
+    this.exceptionsByType.labels(type).inc();
+    const record = this.viewSeries(view);
+    let s = record.exceptions;
+    if (s === undefined) {
+      s = this.exceptionsByView.labels(record.view);
+      if (this.cacheable(record)) record.exceptions = s;
+    }
+    s.inc();
   }
 
   /** Count a template a response rendered (express `res.render`). */
@@ -274,6 +289,8 @@ export class HttpServerMetrics implements RouteReporter {
 
       const status = res.statusCode;
       this.statusSeries(status).value++;
+      const pending = res[PENDING_EXCEPTION];
+      if (pending !== undefined && status >= 500 && res[EXCEPTION_COUNTED] !== true) this.countException(res, pending.type, pending.view ?? record.view);
       const sKey = (status | 0) * METHOD_COUNT + method;
       let byStatusView = record.responses.get(sKey);
       if (byStatusView === undefined) {
