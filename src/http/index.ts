@@ -17,6 +17,7 @@ import { clientInstrumentations, clientOtelViews } from './client';
 import { ExpressRoutesInstrumentation } from './express';
 import { FastifyRoutesInstrumentation } from './fastify';
 import type { RouteReporter } from './framework';
+import { HonoRoutesInstrumentation } from './hono';
 import { KoaRoutesInstrumentation } from './koa';
 import { NextRoutesInstrumentation } from './next';
 import { HttpServerMetrics } from './server-metrics';
@@ -27,6 +28,7 @@ const FRAMEWORKS: ReadonlyArray<readonly [InstrumentationName, (reporter: RouteR
   ['fastify', (reporter) => new FastifyRoutesInstrumentation(reporter)],
   ['koa', (reporter) => new KoaRoutesInstrumentation(reporter)],
   ['next', (reporter) => new NextRoutesInstrumentation(reporter)],
+  ['hono', (reporter) => new HonoRoutesInstrumentation(reporter)],
 ];
 
 export function setupHttp(ctx: AreaContext): AreaSetup {
