@@ -129,13 +129,13 @@ describe('config: environment to one validated object', () => {
     ],
     [
       { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,mongo' },
-      'autoprom: OTEL_NODE_ENABLED_INSTRUMENTATIONS="mongo" is not an instrumentation (expected a comma list of http, undici, express, fastify, koa, pg, ioredis, runtime); that name is ignored',
+      'autoprom: OTEL_NODE_ENABLED_INSTRUMENTATIONS="mongo" is not an instrumentation (expected a comma list of http, undici, express, fastify, koa, next, hono, nestjs, hapi, restify, pg, ioredis, runtime); that name is ignored',
       'instrumentations',
       new Set(['http']),
     ],
     [
       { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'redis' },
-      'autoprom: OTEL_NODE_DISABLED_INSTRUMENTATIONS="redis" is not an instrumentation (expected a comma list of http, undici, express, fastify, koa, pg, ioredis, runtime); that name is ignored',
+      'autoprom: OTEL_NODE_DISABLED_INSTRUMENTATIONS="redis" is not an instrumentation (expected a comma list of http, undici, express, fastify, koa, next, hono, nestjs, hapi, restify, pg, ioredis, runtime); that name is ignored',
       'instrumentations',
       new Set(INSTRUMENTATION_NAMES),
     ],

@@ -67,6 +67,7 @@ export class ExpressRoutesInstrumentation extends FrameworkInstrumentation {
   }
 
   private wrapUse(original: Fn): Fn {
+    const reporter = this.reporter;
     return function use(this: { stack?: LayerLike[] }, ...args: unknown[]) {
       const before = Array.isArray(this?.stack) ? this.stack.length : -1;
       const result = original.apply(this, args);
@@ -74,7 +75,7 @@ export class ExpressRoutesInstrumentation extends FrameworkInstrumentation {
         if (before >= 0 && Array.isArray(this.stack)) {
           const template = renderRoutePath(useMountPath(args));
           if (template !== undefined && template !== '/') {
-            for (let i = before; i < this.stack.length; i++) wrapMountedLayer(this.stack[i], template);
+            for (let i = before; i < this.stack.length; i++) wrapMountedLayer(this.stack[i], template, reporter);
           }
         }
       } catch (err) {
@@ -165,16 +166,27 @@ function viewOf(route: RouteLike, mount: string | undefined): string {
 /**
  * Wrap a mounted layer's handler so the mount template is on the request while the
  * mounted stack runs, and restored when it hands back with `next`. Error handlers
- * (4 arguments) are left alone: express tells them apart by their length.
+ * (4 arguments) are left alone: express tells them apart by their length. A plain handler
+ * mounted with a path (tRPC, Apollo, any `app.use('/trpc', handler)`) names the view by
+ * its mount template, unless something more precise did, or it hands the request on.
  */
-function wrapMountedLayer(layer: LayerLike, template: string): void {
-  const fn = layer?.handle;
+function wrapMountedLayer(layer: LayerLike, template: string, reporter: RouteReporter): void {
+  const fn = layer?.handle as (Fn & { handle?: unknown; stack?: unknown }) | undefined;
   if (typeof fn !== 'function' || fn.length > 3 || isPatched(fn)) return;
+  // Routers and sub-applications have routes of their own: a 404 inside them stays unnamed.
+  const plainHandler = typeof fn.handle !== 'function' && !Array.isArray(fn.stack);
   const mounted = function (this: unknown, req: RequestLike, res: unknown, next: Fn) {
     const previous = req[MOUNT];
-    req[MOUNT] = previous === undefined ? template : joinRoutePath(previous, template);
+    const mount = previous === undefined ? template : joinRoutePath(previous, template);
+    req[MOUNT] = mount;
+    let named = false;
+    if (plainHandler && res !== null && typeof res === 'object' && reporter.routeOf(res) === undefined) {
+      reporter.route(res, mount);
+      named = true;
+    }
     return fn.call(this, req, res, function (this: unknown) {
       req[MOUNT] = previous;
+      if (named && reporter.routeOf(res as object) === mount) reporter.route(res as object, undefined);
       return next.apply(this, arguments as unknown as unknown[]);
     });
   };

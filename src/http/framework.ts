@@ -21,13 +21,19 @@ import { VERSION } from '../core/version';
 
 /** What a framework instrumentation reports about a request, keyed by its node ServerResponse. */
 export interface RouteReporter {
-  /** The route template that matched (mount paths and prefixes included), never the raw path. */
-  route(response: object, template: string): void;
+  /**
+   * The route template that matched (mount paths and prefixes included), never the raw path;
+   * undefined takes back a template reported earlier (a catch-all that only answers 404).
+   */
+  route(response: object, template: string | undefined): void;
   /** A route template found only when the response finishes (koa's router writes it late). */
   routeLater(response: object, resolve: () => string | undefined): void;
   /** The route template already reported for this response, if any. */
   routeOf(response: object): string | undefined;
-  /** An error the framework turned into a response; counted once per request, with its class name and view. */
+  /**
+   * An error the framework handled for this response: counted once per request, with its class
+   * name and view, and only if the response is a 5xx (a deliberate 4xx is an outcome).
+   */
   exception(response: object, err: unknown, template?: string): void;
   /** A template the framework rendered for this response (express `res.render`). */
   template(response: object, name: unknown): void;

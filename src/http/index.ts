@@ -19,6 +19,7 @@ import { FastifyRoutesInstrumentation } from './fastify';
 import type { RouteReporter } from './framework';
 import { HonoRoutesInstrumentation } from './hono';
 import { KoaRoutesInstrumentation } from './koa';
+import { NestRoutesInstrumentation } from './nestjs';
 import { NextRoutesInstrumentation } from './next';
 import { HttpServerMetrics } from './server-metrics';
 
@@ -29,6 +30,7 @@ const FRAMEWORKS: ReadonlyArray<readonly [InstrumentationName, (reporter: RouteR
   ['koa', (reporter) => new KoaRoutesInstrumentation(reporter)],
   ['next', (reporter) => new NextRoutesInstrumentation(reporter)],
   ['hono', (reporter) => new HonoRoutesInstrumentation(reporter)],
+  ['nestjs', (reporter) => new NestRoutesInstrumentation(reporter)],
 ];
 
 export function setupHttp(ctx: AreaContext): AreaSetup {

@@ -140,7 +140,7 @@ export class HttpServerMetrics implements RouteReporter {
     };
   }
 
-  route(response: object, template: string): void {
+  route(response: object, template: string | undefined): void {
     (response as MeasuredResponse)[ROUTE] = template;
   }
 
