@@ -17,6 +17,7 @@ import { clientInstrumentations, clientOtelViews } from './client';
 import { ExpressRoutesInstrumentation } from './express';
 import { FastifyRoutesInstrumentation } from './fastify';
 import type { RouteReporter } from './framework';
+import { HapiRoutesInstrumentation } from './hapi';
 import { HonoRoutesInstrumentation } from './hono';
 import { KoaRoutesInstrumentation } from './koa';
 import { NestRoutesInstrumentation } from './nestjs';
@@ -31,6 +32,7 @@ const FRAMEWORKS: ReadonlyArray<readonly [InstrumentationName, (reporter: RouteR
   ['next', (reporter) => new NextRoutesInstrumentation(reporter)],
   ['hono', (reporter) => new HonoRoutesInstrumentation(reporter)],
   ['nestjs', (reporter) => new NestRoutesInstrumentation(reporter)],
+  ['hapi', (reporter) => new HapiRoutesInstrumentation(reporter)],
 ];
 
 export function setupHttp(ctx: AreaContext): AreaSetup {
