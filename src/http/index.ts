@@ -21,6 +21,7 @@ import { HapiRoutesInstrumentation } from './hapi';
 import { HonoRoutesInstrumentation } from './hono';
 import { KoaRoutesInstrumentation } from './koa';
 import { NestRoutesInstrumentation } from './nestjs';
+import { RestifyRoutesInstrumentation } from './restify';
 import { NextRoutesInstrumentation } from './next';
 import { HttpServerMetrics } from './server-metrics';
 
@@ -33,6 +34,7 @@ const FRAMEWORKS: ReadonlyArray<readonly [InstrumentationName, (reporter: RouteR
   ['hono', (reporter) => new HonoRoutesInstrumentation(reporter)],
   ['nestjs', (reporter) => new NestRoutesInstrumentation(reporter)],
   ['hapi', (reporter) => new HapiRoutesInstrumentation(reporter)],
+  ['restify', (reporter) => new RestifyRoutesInstrumentation(reporter)],
 ];
 
 export function setupHttp(ctx: AreaContext): AreaSetup {
