@@ -5,7 +5,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'bench/peers/**', 'bench/results/**', '.tmp/**'] },
+  // The Next.js test app is JSX and ES modules compiled by Next itself.
+  { ignores: ['dist/**', 'node_modules/**', 'bench/peers/**', 'bench/results/**', '.tmp/**', 'test/apps/http-next/**'] },
   {
     files: ['**/*.ts'],
     extends: [js.configs.recommended, ...tseslint.configs.recommended],

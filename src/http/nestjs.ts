@@ -47,8 +47,7 @@ export class NestRoutesInstrumentation extends FrameworkInstrumentation {
     const patchAdapter = (app: unknown) => this.patchAdapterOf(app);
     return function create(this: unknown) {
       const created: unknown = original.apply(this, arguments as unknown as unknown[]);
-      if (created instanceof Promise)
-        void created.then(patchAdapter, () => undefined);
+      if (created instanceof Promise) void created.then(patchAdapter, () => undefined);
       return created;
     };
   }

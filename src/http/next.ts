@@ -105,7 +105,8 @@ export class NextRoutesInstrumentation extends FrameworkInstrumentation {
       // onRequestError (app routes and pages) calls instrumentationOnRequestError (pages API calls it directly).
       for (const method of ['onRequestError', 'instrumentationOnRequestError']) {
         let owner: object | null = value.prototype as object;
-        while (owner !== null && !Object.prototype.hasOwnProperty.call(owner, method)) owner = Object.getPrototypeOf(owner) as object | null;
+        while (owner !== null && !Object.prototype.hasOwnProperty.call(owner, method))
+          owner = Object.getPrototypeOf(owner) as object | null;
         if (owner !== null) patchMethod(owner, method, (original) => this.wrapOnRequestError(original));
       }
     }

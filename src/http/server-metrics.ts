@@ -290,7 +290,8 @@ export class HttpServerMetrics implements RouteReporter {
       const status = res.statusCode;
       this.statusSeries(status).value++;
       const pending = res[PENDING_EXCEPTION];
-      if (pending !== undefined && status >= 500 && res[EXCEPTION_COUNTED] !== true) this.countException(res, pending.type, pending.view ?? record.view);
+      if (pending !== undefined && status >= 500 && res[EXCEPTION_COUNTED] !== true)
+        this.countException(res, pending.type, pending.view ?? record.view);
       const sKey = (status | 0) * METHOD_COUNT + method;
       let byStatusView = record.responses.get(sKey);
       if (byStatusView === undefined) {

@@ -12,7 +12,11 @@ module.exports = async function buildServer(Hapi, Boom) {
         { method: 'PUT', path: '/users/{id}', handler: (request) => ({ updated: request.params.id }) },
         { method: 'POST', path: '/items', handler: (request, h) => h.response({ created: true, name: request.payload.name }).code(201) },
         { method: 'GET', path: '/empty', handler: (request, h) => h.response().code(200) },
-        { method: 'GET', path: '/stream', handler: () => Readable.from([Buffer.from('first '), Buffer.from('last')], { objectMode: false }) },
+        {
+          method: 'GET',
+          path: '/stream',
+          handler: () => Readable.from([Buffer.from('first '), Buffer.from('last')], { objectMode: false }),
+        },
         {
           method: 'GET',
           path: '/latin',

@@ -1,3 +1,4 @@
+/* global ReadableStream, Response */
 // The Hono app of the route tests, shared by the CommonJS and ES module entry points:
 // a sub-app under /api (`app.route`), a basePath group, a deliberate HTTPException and a mounted handler.
 module.exports = function buildApp({ Hono, HTTPException }) {

@@ -4,7 +4,16 @@ const http = require('node:http');
 const path = require('node:path');
 
 const port = Number(process.env.NEXT_PORT);
-process.argv = [process.argv[0], require.resolve('next/dist/bin/next'), 'start', path.join(__dirname, 'http-next'), '-p', String(port), '-H', '127.0.0.1'];
+process.argv = [
+  process.argv[0],
+  require.resolve('next/dist/bin/next'),
+  'start',
+  path.join(__dirname, 'http-next'),
+  '-p',
+  String(port),
+  '-H',
+  '127.0.0.1',
+];
 require('next/dist/bin/next');
 
 function ready() {

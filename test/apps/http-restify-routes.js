@@ -8,10 +8,22 @@ module.exports = function buildServer(restify, errors) {
     respond(req, res);
     next();
   };
-  server.get('/api/users/:id', answer((req, res) => res.send({ id: req.params.id })));
-  server.put('/api/users/:id', answer((req, res) => res.send({ updated: req.params.id })));
-  server.post('/api/items', answer((req, res) => res.send(201, { created: true, name: req.body.name })));
-  server.get('/api/empty', answer((req, res) => res.end()));
+  server.get(
+    '/api/users/:id',
+    answer((req, res) => res.send({ id: req.params.id })),
+  );
+  server.put(
+    '/api/users/:id',
+    answer((req, res) => res.send({ updated: req.params.id })),
+  );
+  server.post(
+    '/api/items',
+    answer((req, res) => res.send(201, { created: true, name: req.body.name })),
+  );
+  server.get(
+    '/api/empty',
+    answer((req, res) => res.end()),
+  );
   server.get(
     '/api/stream',
     answer((req, res) => {
@@ -26,16 +38,19 @@ module.exports = function buildServer(restify, errors) {
       res.end(Buffer.from('caf\xe9', 'latin1'));
     }),
   );
-  server.get('/api/boom', (req, res, next) => {
+  server.get('/api/boom', (_req, _res, _next) => {
     throw new TypeError('boom');
   });
   server.get('/api/reject', async () => {
     throw new RangeError('rejected');
   });
   server.get('/api/forbidden', (req, res, next) => next(new errors.ForbiddenError('no')));
-  server.get('/api/hang', (req, res, next) => {
+  server.get('/api/hang', (_req, _res, _next) => {
     // never answers: the client gives up
   });
-  server.get('/healthz', answer((req, res) => res.send('ok')));
+  server.get(
+    '/healthz',
+    answer((req, res) => res.send('ok')),
+  );
   return server;
 };
