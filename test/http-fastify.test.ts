@@ -25,6 +25,7 @@ for (const [module, major, preload] of [
       const after = await app.scrape();
       assert.equal(received[6]?.status, 500);
       assert.equal(received[1]?.status, 201);
+      assert.equal(received[13]?.status, 400);
       assertDeltas(before, after, expectedDeltas(STEPS, received));
     });
 

@@ -4,8 +4,6 @@ import { assertDeltas, expectedDeltas, httpLabelValues, ROUTER_APP_STEPS, runSte
 
 const STEPS: Step[] = [
   ...ROUTER_APP_STEPS,
-  // A deliberate 4xx (HTTPException 403): an outcome, not an exception.
-  { method: 'GET', path: '/api/forbidden', view: '/api/forbidden' },
   { method: 'GET', path: '/v2/orders/5/lines/2', view: '/v2/orders/:orderId/lines/:line' },
   // A mounted handler: its mount path.
   { method: 'GET', path: '/legacy/anything/1', view: '/legacy/*' },

@@ -19,6 +19,7 @@ for (const preload of ['require', 'import'] as const) {
       const received = await runSteps(app, Number(app.ready.port), STEPS);
       const after = await app.scrape();
       assert.equal(received[6]?.status, 500);
+      assert.equal(received[13]?.status, 403);
       assertDeltas(before, after, expectedDeltas(STEPS, received));
     });
 

@@ -2,11 +2,7 @@ import * as assert from 'node:assert/strict';
 import { startApp, type RunningApp } from './helpers/child';
 import { assertDeltas, expectedDeltas, httpLabelValues, ROUTER_APP_STEPS, runSteps, type Step } from './http-sequence';
 
-const STEPS: Step[] = [
-  ...ROUTER_APP_STEPS,
-  // restify-errors 4xx: an outcome, not an exception.
-  { method: 'GET', path: '/api/forbidden', view: '/api/forbidden' },
-];
+const STEPS: Step[] = ROUTER_APP_STEPS;
 
 for (const [script, preload] of [
   ['http-restify.js', 'require'],

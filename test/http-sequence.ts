@@ -210,7 +210,7 @@ export function httpLabelValues(e: Exposition): string[] {
     );
 }
 
-/** The request sequence the fastify and koa apps both serve (same routes, same behaviour). */
+/** The request sequence the fastify, koa, Hono and restify apps all serve (same routes, same behaviour). */
 export const ROUTER_APP_STEPS: Step[] = [
   { method: 'GET', path: '/api/users/7?token=secret123', view: '/api/users/:id' },
   { method: 'POST', path: '/api/items', view: '/api/items', headers: { 'Content-Type': 'application/json' }, body: '{"name":"pen"}' },
@@ -225,4 +225,6 @@ export const ROUTER_APP_STEPS: Step[] = [
   { method: 'DELETE', path: '/nowhere?secret=hunter2', view: '<unnamed view>' },
   { method: 'GET', path: '/healthz', view: '<unnamed view>', excluded: true },
   { method: 'GET', path: '/api/hang', view: '/api/hang', hang: true },
+  // A deliberate 4xx error (a validation error, `ctx.throw(403)`, an HTTP error class): an outcome, not an exception.
+  { method: 'GET', path: '/api/forbidden', view: '/api/forbidden' },
 ];

@@ -24,6 +24,8 @@ app.register(
       throw new RangeError('rejected');
     });
     api.get('/hang', () => new Promise(() => {}));
+    // A validation error: fastify answers 400.
+    api.get('/forbidden', { schema: { querystring: { type: 'object', required: ['q'] } } }, async () => 'never');
   },
   { prefix: '/api' },
 );

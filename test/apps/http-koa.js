@@ -38,6 +38,7 @@ api.get('/reject', async () => {
   throw new RangeError('rejected');
 });
 api.get('/hang', () => new Promise(() => {}));
+api.get('/forbidden', (ctx) => ctx.throw(403, 'no'));
 const root = new Router();
 root.use('/api', api.routes());
 root.get('/healthz', (ctx) => {
