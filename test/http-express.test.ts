@@ -21,6 +21,10 @@ function expressSteps(major: 4 | 5): Step[] {
     { method: 'GET', path: '/sub/things/9', view: '/sub/things/:id' },
     { method: 'GET', path: '/regex/42', view: '/regex/(\\d+)' },
     { method: 'GET', path: '/list-b', view: '/list-a,/list-b' },
+    { method: 'GET', path: '/api/invalid', view: '/api/invalid' },
+    { method: 'GET', path: '/guarded', view: '<unnamed view>', exception: 'EvalError' },
+    { method: 'GET', path: '/mw-error/x', view: '/mw-error', exception: 'URIError' },
+    { method: 'GET', path: '/mounted/anything', view: '/mounted' },
     { method: 'GET', path: '/api/missing/thing', view: '<unnamed view>' },
     { method: 'PROPFIND', path: '/api/users/7', view: '<unnamed view>' },
     { method: 'DELETE', path: '/nowhere?secret=hunter2', view: '<unnamed view>' },
@@ -56,6 +60,7 @@ for (const [module, major] of [
       const after = await app.scrape();
       assert.equal(received[7]?.status, 500);
       assert.equal(received[2]?.status, 201);
+      assert.equal(received[14]?.status, 400);
       assertDeltas(before, after, expectedDeltas(steps, received));
     });
 

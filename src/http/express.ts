@@ -7,9 +7,11 @@
  *   writes mount prefix + route template as the view, and counts an error leaving the route.
  * - `router.use(path, fn)` / `app.use(path, router)`: a mount with a path gets a thin wrapper
  *   that keeps the mount template on the request while the mounted stack runs.
+ * - `Layer#handle_request` (express 4) / `Layer#handleRequest` (router 2): every handler's
+ *   `next` is observed, so an error from plain middleware is reported too.
  * - `res.render(name)`: a successful render counts its template name.
  */
-import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
+import type { InstrumentationConfig, InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 import { internalError } from '../core/log';
 import { isPatched, markPatched, patchMethod, type AnyFunction } from '../core/patch';
 import { FrameworkInstrumentation, type RouteReporter } from './framework';
@@ -30,8 +32,11 @@ interface RouteLike {
 interface LayerLike {
   handle: Fn;
 }
+/** On a request: the last `next` a layer got and its observed stand-in (a router reuses one `next`). */
+const OBSERVED_NEXT = Symbol('autoprom.express.observedNext');
 interface RequestLike {
   [MOUNT]?: string;
+  [OBSERVED_NEXT]?: { next: Fn; observed: Fn };
 }
 interface ResponseLike {
   render?: Fn;
@@ -48,13 +53,47 @@ export class ExpressRoutesInstrumentation extends FrameworkInstrumentation {
 
   protected init() {
     return [
-      this.moduleHook('express', ['>=4.0.0 <6'], (express: any) => {
-        this.patchRouter(express?.Router, express?.Route);
-        this.patchResponse(express?.response);
-      }),
+      this.withFiles(
+        this.moduleHook('express', ['>=4.0.0 <6'], (express: any) => {
+          this.patchRouter(express?.Router, express?.Route);
+          this.patchResponse(express?.response);
+        }),
+        ['express/lib/router/layer.js', ['>=4.0.0 <5'], 'handle_request'],
+      ),
       // express 5 routes through `router`; also covers the standalone package and aliased express installs.
-      this.moduleHook('router', ['>=2.0.0 <3'], (Router: any) => this.patchRouter(Router, Router?.Route)),
+      this.withFiles(
+        this.moduleHook('router', ['>=2.0.0 <3'], (Router: any) => this.patchRouter(Router, Router?.Route)),
+        ['router/lib/layer.js', ['>=2.0.0 <3'], 'handleRequest'],
+      ),
     ];
+  }
+
+  /** Add the hook of a router's Layer file: every middleware and handler runs through its `method`. */
+  private withFiles(
+    hook: InstrumentationNodeModuleDefinition,
+    [file, versions, method]: [string, string[], string],
+  ): InstrumentationNodeModuleDefinition {
+    hook.files.push(
+      this.fileHook(file, versions, (Layer: any) => {
+        if (typeof Layer === 'function' && Layer.prototype !== undefined)
+          patchMethod(Layer.prototype, method, (original) => this.wrapHandleRequest(original));
+        return Layer;
+      }),
+    );
+    return hook;
+  }
+
+  /**
+   * A layer runs a handler with `next`: an error it passes on, throws or (express 5) rejects
+   * reaches that `next`. Reported there, plain middleware errors count too (when the answer is a 5xx).
+   */
+  private wrapHandleRequest(original: Fn): Fn {
+    const reporter = this.reporter;
+    return function handleRequest(this: unknown, req: RequestLike, res: unknown, next: Fn) {
+      if (typeof next === 'function' && req !== null && typeof req === 'object' && res !== null && typeof res === 'object')
+        return original.call(this, req, res, observedNext(req, res, next, reporter));
+      return original.apply(this, arguments as unknown as unknown[]);
+    };
   }
 
   /** express 4 keeps router methods on the Router function itself, `router` on its prototype. */
@@ -194,4 +233,22 @@ function wrapMountedLayer(layer: LayerLike, template: string, reporter: RouteRep
   Object.setPrototypeOf(mounted, fn);
   Object.defineProperty(mounted, 'name', { value: fn.name, configurable: true });
   layer.handle = markPatched(mounted, fn);
+}
+
+/** `next` that reports the error it is called with (not express's 'route' and 'router' signals). */
+function observedNext(req: RequestLike, res: object, next: Fn, reporter: RouteReporter): Fn {
+  const slot = req[OBSERVED_NEXT];
+  if (slot !== undefined && slot.next === next) return slot.observed;
+  const observed = function (this: unknown, err?: unknown) {
+    if (err !== undefined && err !== null && err !== 'route' && err !== 'router') {
+      try {
+        reporter.exception(res, err, reporter.routeOf(res));
+      } catch {
+        // counting never changes what the application sees
+      }
+    }
+    return next.apply(this, arguments as unknown as unknown[]);
+  };
+  req[OBSERVED_NEXT] = { next, observed };
+  return observed;
 }

@@ -3,6 +3,8 @@
 const express = require(process.env.EXPRESS_MODULE || 'express');
 
 const app = express();
+// Plain middleware that fails for one path: an exception with no route.
+app.use((req, res, next) => (req.path === '/guarded' ? next(new EvalError('guard')) : next()));
 const api = express.Router();
 api.get('/users/:id', (req, res) => res.json({ id: req.params.id }));
 api.put('/users/:id', (req, res) => res.json({ updated: req.params.id }));
@@ -20,6 +22,8 @@ api.get('/boom', () => {
   throw new TypeError('boom');
 });
 api.get('/next-error', (req, res, next) => next(new SyntaxError('passed on')));
+// A deliberate 4xx: express's final handler answers with the error's status.
+api.get('/invalid', (req, res, next) => next(Object.assign(new Error('bad input'), { status: 400 })));
 api.get('/reject', async () => {
   throw new RangeError('rejected');
 });
@@ -40,6 +44,11 @@ app.use('/sub', sub);
 app.get(/^\/regex\/(\d+)$/, (req, res) => res.send('regex'));
 app.get(['/list-a', '/list-b'], (req, res) => res.send('list'));
 app.get('/healthz', (req, res) => res.send('ok'));
+// Plain middleware mounted with a path that throws (tRPC, Apollo … are mounted this way).
+app.use('/mw-error', () => {
+  throw new URIError('middleware');
+});
+app.use('/mounted', (req, res) => res.send('mounted'));
 // An error handler that passes the error on: still one exception per request.
 app.use((err, req, res, next) => next(err));
 
