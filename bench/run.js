@@ -166,7 +166,31 @@ function subjects(peers) {
       path: '/users/42',
       env: { EXPRESS_PROM_BUNDLE: '1' },
     },
+    ...frameworkPair('fastify', `fastify ${v('fastify')}`, 'fastify.js'),
+    ...frameworkPair('nest', `NestJS ${v('@nestjs/core')} (express adapter)`, 'nest.js'),
+    ...frameworkPair('next', `Next.js ${v('next')} (route handler, custom server)`, 'next.js', { needs: buildNextApp }),
   ];
+
+  /** A framework's bare server and the same with autoprom, on its `/users/:id` route. */
+  function frameworkPair(id, name, app, extra = {}) {
+    const bare = { group: `${id}-bare`, app, path: '/users/42', ...extra };
+    return [
+      { id: `${id}-bare`, label: `${name}, bare`, ...bare },
+      { id: `${id}-autoprom`, label: `${name} + autoprom`, ...bare, ...autoprom() },
+    ];
+  }
+}
+
+/** The Next.js subjects serve a production build of bench/apps/next-app (built once, offline). */
+function buildNextApp() {
+  const dir = path.join(APPS, 'next-app');
+  if (fs.existsSync(path.join(dir, '.next', 'BUILD_ID'))) return;
+  process.stderr.write('bench: next build bench/apps/next-app…\n');
+  const built = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next'), 'build', dir], {
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+    stdio: ['ignore', 2, 2],
+  });
+  if (built.status !== 0) throw new Error(`next build bench/apps/next-app failed (exit ${built.status})`);
 }
 
 async function envFor(subject) {
@@ -576,6 +600,8 @@ async function main() {
     list = list.filter((s) => o.only.has(s.id) || (!o.profile && groups.has(s.id)));
   }
 
+  for (const need of new Set(list.filter((s) => !s.unavailable && s.needs).map((s) => s.needs))) need();
+
   const command = `node bench/run.js${process.argv.length > 2 ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
   const lines = [];
   lines.push(`## Overhead benchmark${o.smoke ? ' (smoke run: proves the bench runs; its numbers mean nothing)' : ''}`);
@@ -605,12 +631,12 @@ async function main() {
     lines.push(httpTable(list, results));
     lines.push('');
     lines.push(
-      `Ratios and added CPU are against the bare server of the same group (node http or express) in the same repetition, median over repetitions. Server CPU per request is the server process's user + system CPU time during the measured run divided by the requests wrk completed; its ratio is bare ÷ subject, the requests/s ratio the server would reach if it had its CPU to itself, and it holds up when something else on the machine steals CPU time, which requests/s does not (load average before the run: ${loadBefore}, after: ${os
+      `Ratios and added CPU are against the bare server of the same group (node http, express, fastify, NestJS, Next.js) in the same repetition, median over repetitions. Server CPU per request is the server process's user + system CPU time during the measured run divided by the requests wrk completed; its ratio is bare ÷ subject, the requests/s ratio the server would reach if it had its CPU to itself, and it holds up when something else on the machine steals CPU time, which requests/s does not (load average before the run: ${loadBefore}, after: ${os
         .loadavg()
         .map((x) => x.toFixed(1))
         .join(
           ' ',
-        )}). Spread is half the min–max range of requests/s over the repetitions. express subjects request \`/users/42\` (route \`/users/:id\`).`,
+        )}). Spread is half the min–max range of requests/s over the repetitions. Framework subjects request \`/users/42\` (route \`/users/:id\`, in Next.js \`/users/[id]\`).`,
     );
     const notes = recordedNotes(list, results);
     if (notes.length) lines.push('', ...notes);
