@@ -164,14 +164,14 @@ export const CATALOGUE = [
     'counter',
     'Count of exceptions by object type.',
     ['type'],
-    'class name of an error a route handler raised (express, fastify, koa)',
+    'class name of an error the web framework answered with a 5xx (never a deliberate 4xx)',
   ),
   http(
     'django_http_exceptions_total_by_view_total',
     'counter',
     'Count of exceptions by view.',
     ['view'],
-    'route template of a handler that raised',
+    'view of the request whose error was answered with a 5xx',
   ),
 
   // ---- Outgoing HTTP (OpenTelemetry http and undici instrumentations, through a View) ----

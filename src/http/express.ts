@@ -33,10 +33,12 @@ interface LayerLike {
   handle: Fn;
 }
 /** On a request: the last `next` a layer got and its observed stand-in (a router reuses one `next`). */
-const OBSERVED_NEXT = Symbol('autoprom.express.observedNext');
+const NEXT_SEEN = Symbol('autoprom.express.nextSeen');
+const NEXT_OBSERVED = Symbol('autoprom.express.nextObserved');
 interface RequestLike {
   [MOUNT]?: string;
-  [OBSERVED_NEXT]?: { next: Fn; observed: Fn };
+  [NEXT_SEEN]?: Fn;
+  [NEXT_OBSERVED]?: Fn;
 }
 interface ResponseLike {
   render?: Fn;
@@ -237,8 +239,7 @@ function wrapMountedLayer(layer: LayerLike, template: string, reporter: RouteRep
 
 /** `next` that reports the error it is called with (not express's 'route' and 'router' signals). */
 function observedNext(req: RequestLike, res: object, next: Fn, reporter: RouteReporter): Fn {
-  const slot = req[OBSERVED_NEXT];
-  if (slot !== undefined && slot.next === next) return slot.observed;
+  if (req[NEXT_SEEN] === next) return req[NEXT_OBSERVED]!;
   const observed = function (this: unknown, err?: unknown) {
     if (err !== undefined && err !== null && err !== 'route' && err !== 'router') {
       try {
@@ -249,6 +250,7 @@ function observedNext(req: RequestLike, res: object, next: Fn, reporter: RouteRe
     }
     return next.apply(this, arguments as unknown as unknown[]);
   };
-  req[OBSERVED_NEXT] = { next, observed };
+  req[NEXT_SEEN] = next;
+  req[NEXT_OBSERVED] = observed;
   return observed;
 }

@@ -5,8 +5,10 @@
  * is the file route as the user wrote it (`/api/users/[id]`, `/blog/[...slug]`).
  * - view: once `next` is loaded, each request's response reads that metadata at finish.
  * - exceptions: every error a route module (app route, app page, pages API, page) turns into
- *   an error response goes through its `onRequestError` / `instrumentationOnRequestError(request, err)`; the request (node's, or
- *   Next's wrapper) carries node's headers object, and a WeakMap headers → response finds it.
+ *   an error response goes through its `onRequestError` or `instrumentationOnRequestError`
+ *   `(request, err)`; the request (node's, or Next's wrapper) carries node's headers object,
+ *   and a WeakMap headers → response finds the response. The view is read there too: for a
+ *   failed page Next then renders its error page, whose metadata replaces the match.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
