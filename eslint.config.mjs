@@ -5,8 +5,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  // The Next.js test app is JSX and ES modules compiled by Next itself.
-  { ignores: ['dist/**', 'node_modules/**', 'bench/peers/**', 'bench/results/**', '.tmp/**', 'test/apps/http-next/**'] },
+  // The Next.js test and bench apps are ES modules (and JSX) compiled by Next itself.
+  { ignores: ['dist/**', 'node_modules/**', 'bench/peers/**', 'bench/results/**', '.tmp/**', 'test/apps/http-next/**', 'bench/apps/next-app/**'] },
   {
     files: ['**/*.ts'],
     extends: [js.configs.recommended, ...tseslint.configs.recommended],
