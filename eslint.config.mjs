@@ -6,7 +6,17 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   // The Next.js test and bench apps are ES modules (and JSX) compiled by Next itself.
-  { ignores: ['dist/**', 'node_modules/**', 'bench/peers/**', 'bench/results/**', '.tmp/**', 'test/apps/http-next/**', 'bench/apps/next-app/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'bench/peers/**',
+      'bench/results/**',
+      '.tmp/**',
+      'test/apps/http-next/**',
+      'bench/apps/next-app/**',
+    ],
+  },
   {
     files: ['**/*.ts'],
     extends: [js.configs.recommended, ...tseslint.configs.recommended],

@@ -12,7 +12,8 @@ class UsersController {
 }
 const proto = UsersController.prototype;
 Param('id')(proto, 'hello', 0);
-for (const decorate of [Get(':id'), Header('Content-Type', 'text/plain')]) decorate(proto, 'hello', Object.getOwnPropertyDescriptor(proto, 'hello'));
+for (const decorate of [Get(':id'), Header('Content-Type', 'text/plain')])
+  decorate(proto, 'hello', Object.getOwnPropertyDescriptor(proto, 'hello'));
 Controller('users')(UsersController);
 class AppModule {}
 Module({ controllers: [UsersController] })(AppModule);
