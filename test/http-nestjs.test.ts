@@ -14,6 +14,8 @@ function nestSteps(adapter: 'express' | 'fastify'): Step[] {
     // An HttpException 5xx is an exception; a 4xx one is an outcome.
     { method: 'GET', path: '/api/errors/server', view: '/api/errors/server', exception: 'InternalServerErrorException' },
     { method: 'GET', path: '/api/errors/forbidden', view: '/api/errors/forbidden' },
+    // The app's own exception filter answers 502 (no super.catch): still one exception.
+    { method: 'GET', path: '/api/errors/payment', view: '/api/errors/payment', exception: 'PaymentError' },
     { method: 'GET', path: '/api/missing/thing', view: '<unnamed view>' },
     { method: 'DELETE', path: '/nowhere?secret=hunter2', view: '<unnamed view>' },
   ];
@@ -42,8 +44,8 @@ for (const [script, preload, adapter] of [
       const received = await runSteps(app, Number(app.ready.port), steps);
       const after = await app.scrape();
       assert.deepEqual(
-        received.slice(0, 10).map((r) => r?.status),
-        [200, 200, 201, 200, 500, 500, 500, 403, 404, 404],
+        received.slice(0, 11).map((r) => r?.status),
+        [200, 200, 201, 200, 500, 500, 500, 403, 502, 404, 404],
       );
       assertDeltas(before, after, expectedDeltas(steps, received));
     });

@@ -2,9 +2,10 @@
  * Errors from NestJS (10 to 12, express and fastify adapters). Nest's route proxy catches
  * every error a controller, guard, pipe or interceptor raises and hands it to its exception
  * layer, so the HTTP framework underneath never sees it. The built-in answer is
- * `BaseExceptionFilter#catch(exception, host)` (exported by @nestjs/core; Nest's own handler
- * and filters that call `super.catch` go through it): we report the error there, on the
- * response in `host.getArgByIndex(1)`, and the response's status decides (an HttpException
+ * `BaseExceptionFilter#catch(exception, host)` (exported by @nestjs/core), and each route's
+ * `ExceptionsHandler#next(exception, host)` runs the app's own filters first (reached through
+ * the app NestFactory.create returns): we report the error there, on the response in
+ * `host.getArgByIndex(1)`, and the response's status decides (an HttpException
  * 4xx is an outcome, not an exception). Views come from the adapter's framework (express or
  * fastify already report global prefixes and RouterModule paths as registered).
  */
@@ -17,6 +18,10 @@ const NEST_VERSIONS = ['>=10.0.0 <13'];
 
 interface ArgumentsHostLike {
   getArgByIndex?(index: number): unknown;
+}
+
+function protoOf(value: unknown): object | null {
+  return value !== null && typeof value === 'object' ? (Object.getPrototypeOf(value) as object | null) : null;
 }
 
 /** The node ServerResponse behind an adapter's response: express's is one, fastify's reply holds it as `raw`. */
@@ -52,15 +57,35 @@ export class NestRoutesInstrumentation extends FrameworkInstrumentation {
     };
   }
 
-  /** Patch `setNotFoundHandler` of the app's HTTP adapter class, before `init()` registers it. */
+  /**
+   * Before `init()` registers the routes: patch `setNotFoundHandler` of the app's HTTP adapter
+   * class, and `create` of its router exception filters (each route's ExceptionsHandler, which
+   * runs the app's own exception filters before the built-in one).
+   */
   private patchAdapterOf(app: unknown): void {
     try {
-      const adapter = (app as { getHttpAdapter?: () => unknown } | undefined)?.getHttpAdapter?.();
-      const proto = adapter !== null && typeof adapter === 'object' ? (Object.getPrototypeOf(adapter) as object | null) : null;
-      if (proto !== null) patchMethod(proto, 'setNotFoundHandler', (original) => this.wrapSetNotFoundHandler(original));
+      const nest = app as { getHttpAdapter?: () => unknown; routesResolver?: { routerExceptionsFilter?: unknown } } | undefined;
+      const adapter = protoOf(nest?.getHttpAdapter?.());
+      if (adapter !== null) patchMethod(adapter, 'setNotFoundHandler', (original) => this.wrapSetNotFoundHandler(original));
+      const filters = protoOf(nest?.routesResolver?.routerExceptionsFilter);
+      if (filters !== null) patchMethod(filters, 'create', (original) => this.wrapFiltersCreate(original));
     } catch (err) {
       internalError('nestjs adapter', err);
     }
+  }
+
+  private wrapFiltersCreate(original: AnyFunction): AnyFunction {
+    const wrapNext = (next: AnyFunction) => this.wrapCatch(next);
+    return function create(this: unknown) {
+      const handler: unknown = original.apply(this, arguments as unknown as unknown[]);
+      try {
+        const proto = protoOf(handler);
+        if (proto !== null) patchMethod(proto, 'next', wrapNext);
+      } catch (err) {
+        internalError('nestjs exceptions handler', err);
+      }
+      return handler;
+    };
   }
 
   /** Nest answers unmatched requests under a global prefix with an express route `*path`: not a view. */

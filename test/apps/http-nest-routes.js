@@ -2,7 +2,7 @@
 // the CommonJS and ES module entry points: a global prefix, a RouterModule path, HttpExceptions
 // 4xx and 5xx, a thrown TypeError and a rejected promise.
 module.exports = function buildModule(common, core) {
-  const { Module, Controller, Get, Put, Post, Param, Body, ForbiddenException, InternalServerErrorException } = common;
+  const { Module, Controller, Get, Put, Post, Param, Body, Catch, UseFilters, ForbiddenException, InternalServerErrorException } = common;
   const { RouterModule } = core;
 
   /** Apply method decorators to `cls.prototype[name]` and parameter decorators by position. */
@@ -32,7 +32,19 @@ module.exports = function buildModule(common, core) {
   handler(ItemsController, 'create', [Post()], [Body()]);
   Controller('items')(ItemsController);
 
+  // An exception filter of the app's own that answers its error itself (no super.catch).
+  class PaymentError extends Error {}
+  class PaymentFilter {
+    catch(exception, host) {
+      host.switchToHttp().getResponse().status(502).send({ message: 'payment provider down' });
+    }
+  }
+  Catch(PaymentError)(PaymentFilter);
+
   class ErrorsController {
+    payment() {
+      throw new PaymentError('declined upstream');
+    }
     boom() {
       throw new TypeError('boom');
     }
@@ -47,6 +59,7 @@ module.exports = function buildModule(common, core) {
     }
   }
   for (const name of ['boom', 'reject', 'forbidden', 'server']) handler(ErrorsController, name, [Get(name)]);
+  handler(ErrorsController, 'payment', [Get('payment'), UseFilters(new PaymentFilter())]);
   Controller('errors')(ErrorsController);
 
   class StatsController {
