@@ -1,10 +1,30 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { APPS, freePort, ROOT, startApp, type RunningApp } from './helpers/child';
 import { assertDeltas, expectedDeltas, httpLabelValues, runSteps, type Step } from './http-sequence';
 
 const NEXT_APP = path.join(APPS, 'http-next');
+/** Next.js 15 lives in its own small package: a Next build resolves `next` by that name. */
+const NEXT15 = path.join(ROOT, 'test', 'peers', 'next15');
+const NEXT15_APP = path.join(NEXT15, 'app');
+
+/** `next build` of `dir` with the `next` installed at `nextRoot`: offline, no telemetry, bounded. */
+function nextBuild(nextRoot: string, dir: string): void {
+  execFileSync(process.execPath, [path.join(nextRoot, 'node_modules', 'next', 'dist', 'bin', 'next'), 'build', dir], {
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+    stdio: 'ignore',
+    timeout: 200000,
+  });
+}
+
+function assertSequence(received: readonly ({ status: number } | undefined)[]): void {
+  assert.deepEqual(
+    received.map((r) => r?.status),
+    [200, 200, 201, 200, 200, 200, 500, 500, 500, 500, 404, 404, 404],
+  );
+}
 
 /** App router (route handlers, a page) and pages router (API route, getServerSideProps page). */
 const STEPS: Step[] = [
@@ -29,11 +49,7 @@ describe('http: Next.js', function () {
 
   before(() => {
     // Offline and bounded: a tiny app, no telemetry; the SWC binary is the one npm installed.
-    execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next'), 'build', NEXT_APP], {
-      env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
-      stdio: 'ignore',
-      timeout: 200000,
-    });
+    nextBuild(ROOT, NEXT_APP);
   });
 
   for (const [script, preload, what] of [
@@ -55,10 +71,7 @@ describe('http: Next.js', function () {
         const before = await app.scrape();
         const received = await runSteps(app, Number(app.ready.port), STEPS);
         const after = await app.scrape();
-        assert.deepEqual(
-          received.map((r) => r?.status),
-          [200, 200, 201, 200, 200, 200, 500, 500, 500, 500, 404, 404, 404],
-        );
+        assertSequence(received);
         assertDeltas(before, after, expectedDeltas(STEPS, received));
       });
 
@@ -68,4 +81,36 @@ describe('http: Next.js', function () {
       });
     });
   }
+});
+
+describe('http: Next.js 15, the previous major (`next start`, --require)', function () {
+  this.timeout(300000);
+  let app: RunningApp;
+
+  before(async () => {
+    if (!existsSync(path.join(NEXT15, 'node_modules', 'next', 'package.json'))) {
+      // Installed on demand from its lock file (about 20 s), like the bench's peers.
+      execFileSync('npm', ['ci', '--prefix', NEXT15, '--no-audit', '--no-fund', '--loglevel=error'], { stdio: 'ignore', timeout: 200000 });
+    }
+    rmSync(NEXT15_APP, { recursive: true, force: true });
+    cpSync(NEXT_APP, NEXT15_APP, { recursive: true, filter: (src) => !src.includes(`${path.sep}.next`) });
+    // Next 15's build also lints, and would find the repository's own ESLint config (16 dropped that step).
+    writeFileSync(path.join(NEXT15_APP, 'next.config.js'), 'module.exports = { poweredByHeader: false, eslint: { ignoreDuringBuilds: true } };\n');
+    nextBuild(NEXT15, NEXT15_APP);
+    app = await startApp('http-next-start.js', {
+      env: { NEXT_APP_DIR: NEXT15_APP, NEXT_PORT: String(await freePort()), NEXT_TELEMETRY_DISABLED: '1' },
+    });
+    assert.equal(String(app.ready.version).split('.')[0], '15');
+  });
+  after(async () => {
+    await app?.stop();
+  });
+
+  it('moves every django HTTP family by exactly what the request sequence implies', async () => {
+    const before = await app.scrape();
+    const received = await runSteps(app, Number(app.ready.port), STEPS);
+    const after = await app.scrape();
+    assertSequence(received);
+    assertDeltas(before, after, expectedDeltas(STEPS, received));
+  });
 });
