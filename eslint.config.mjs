@@ -11,6 +11,7 @@ export default tseslint.config(
       'dist/**',
       'node_modules/**',
       'bench/peers/**',
+      'test/peers/**',
       'bench/results/**',
       '.tmp/**',
       'test/apps/http-next/**',
