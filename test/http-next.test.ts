@@ -95,7 +95,10 @@ describe('http: Next.js 15, the previous major (`next start`, --require)', funct
     rmSync(NEXT15_APP, { recursive: true, force: true });
     cpSync(NEXT_APP, NEXT15_APP, { recursive: true, filter: (src) => !src.includes(`${path.sep}.next`) });
     // Next 15's build also lints, and would find the repository's own ESLint config (16 dropped that step).
-    writeFileSync(path.join(NEXT15_APP, 'next.config.js'), 'module.exports = { poweredByHeader: false, eslint: { ignoreDuringBuilds: true } };\n');
+    writeFileSync(
+      path.join(NEXT15_APP, 'next.config.js'),
+      'module.exports = { poweredByHeader: false, eslint: { ignoreDuringBuilds: true } };\n',
+    );
     nextBuild(NEXT15, NEXT15_APP);
     app = await startApp('http-next-start.js', {
       env: { NEXT_APP_DIR: NEXT15_APP, NEXT_PORT: String(await freePort()), NEXT_TELEMETRY_DISABLED: '1' },
