@@ -1,5 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { startApp, type RunningApp } from './helpers/child';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { ROOT, startApp, type RunningApp } from './helpers/child';
 import { assertDeltas, expectedDeltas, httpLabelValues, runSteps, type Step } from './http-sequence';
 
 function nestSteps(adapter: 'express' | 'fastify'): Step[] {
@@ -23,16 +26,32 @@ function nestSteps(adapter: 'express' | 'fastify'): Step[] {
   return steps;
 }
 
-for (const [script, preload, adapter] of [
-  ['http-nest.js', 'require', 'express'],
-  ['http-nest.js', 'require', 'fastify'],
-  ['http-nest.mjs', 'import', 'express'],
-  ['http-nest.mjs', 'import', 'fastify'],
+/** NestJS 11 (CommonJS) lives in its own small package: its core needs @nestjs/common 11 by that name. */
+const NEST11 = path.join(ROOT, 'test', 'peers', 'nest11');
+
+function ensureNest11(): string {
+  if (!existsSync(path.join(NEST11, 'node_modules', '@nestjs', 'core', 'package.json'))) {
+    // Installed on demand from its lock file (about 20 s), like the bench's peers.
+    execFileSync('npm', ['ci', '--prefix', NEST11, '--no-audit', '--no-fund', '--loglevel=error'], { stdio: 'ignore', timeout: 200000 });
+  }
+  return NEST11;
+}
+
+for (const [script, preload, adapter, major] of [
+  ['http-nest.js', 'require', 'express', 12],
+  ['http-nest.js', 'require', 'fastify', 12],
+  ['http-nest.mjs', 'import', 'express', 12],
+  ['http-nest.mjs', 'import', 'fastify', 12],
+  ['http-nest.js', 'require', 'express', 11],
+  ['http-nest.js', 'require', 'fastify', 11],
 ] as const) {
-  describe(`http: NestJS 12, ${adapter} adapter (--${preload})`, () => {
+  describe(`http: NestJS ${major}, ${adapter} adapter (--${preload})`, function () {
+    this.timeout(240000);
     let app: RunningApp;
     before(async () => {
-      app = await startApp(script, { preload, env: { NEST_ADAPTER: adapter } });
+      const nestDir = major === 11 ? ensureNest11() : undefined;
+      app = await startApp(script, { preload, env: { NEST_ADAPTER: adapter, NEST_DIR: nestDir } });
+      if (app.ready.version !== undefined) assert.equal(String(app.ready.version).split('.')[0], String(major));
     });
     after(async () => {
       await app?.stop();
