@@ -30,7 +30,7 @@ type AreaStarter = (ctx: AreaContext) => AreaSetup;
 const AREAS: ReadonlyArray<{ names: readonly InstrumentationName[]; load: () => AreaStarter }> = [
   { names: ['http', 'undici', 'express', 'fastify', 'koa'], load: () => (require('./http') as typeof import('./http')).setupHttp },
   { names: ['pg'], load: () => (require('./db') as typeof import('./db')).setupPg },
-  { names: ['ioredis'], load: () => (require('./cache') as typeof import('./cache')).setupRedis },
+  { names: ['ioredis', 'redis', 'memjs'], load: () => (require('./cache') as typeof import('./cache')).setupCache },
   { names: ['runtime'], load: () => (require('./runtime') as typeof import('./runtime')).setupRuntime },
 ];
 
