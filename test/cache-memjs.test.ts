@@ -136,7 +136,8 @@ describe('cache: django_cache_* from memcached through memjs', function () {
               `memjs ${preload} step ${step}: backend ${backend} [total, hits, misses, fails]; result ${JSON.stringify(result)}`,
             );
           }
-          if (bare !== undefined) assert.deepEqual(result, bare.get(step), `memjs ${preload} step ${step}: the app sees what it sees without autoprom`);
+          if (bare !== undefined)
+            assert.deepEqual(result, bare.get(step), `memjs ${preload} step ${step}: the app sees what it sees without autoprom`);
         }
         const text = await app.scrapeText();
         assert.ok(!text.includes('ap:test'), 'no memcached key in the exposition');

@@ -147,7 +147,8 @@ export function measureCacheInto<T extends object>(cache: T, backend: string, se
   const batches: Array<[string, Getter]> = [];
   for (const name of BATCH_METHODS) {
     const m = (cache as Record<string, unknown>)[name];
-    if (typeof m === 'function' && (m as { [MEASURED]?: true })[MEASURED] !== true) batches.push([name, measured(m as Getter, name, state)]);
+    if (typeof m === 'function' && (m as { [MEASURED]?: true })[MEASURED] !== true)
+      batches.push([name, measured(m as Getter, name, state)]);
   }
 
   if (install(cache, 'get', get)) {

@@ -364,7 +364,7 @@ function runPipeline(
   pipelineReadsQueued = 0;
   pipelineRedirectsFollowed = followed;
   let result: unknown;
-  let queued = 0;
+  let queued: number;
   try {
     result = original.apply(self, args);
   } finally {
@@ -460,7 +460,9 @@ function wrapMulti(
 
 /** node-redis 4: `multiExecutor(commands, selectedDB, chainId)`, a MULTI when chainId is given, else a pipeline. */
 function wrapV4MultiExecutor(original: AnyFunction, seriesOf: SeriesOf): AnyFunction {
-  const multi = wrapMulti(original, seriesOf, alwaysFollowed, (replies) => (Array.isArray(replies) ? replies[replies.length - 1] : undefined));
+  const multi = wrapMulti(original, seriesOf, alwaysFollowed, (replies) =>
+    Array.isArray(replies) ? replies[replies.length - 1] : undefined,
+  );
   const pipeline = wrapPipeline(original, seriesOf, alwaysFollowed);
   return function multiExecutor(this: ClientLike, _commands: unknown, _selectedDB: unknown, chainId: unknown) {
     return (chainId === undefined ? pipeline : multi).apply(this, arguments as unknown as unknown[]) as unknown;

@@ -38,7 +38,9 @@ async function settle(p) {
 /** The callback form: (err, value, flags). */
 function viaCallback(client, key) {
   return new Promise((resolve) =>
-    client.get(key, (err, value) => resolve(err ? { error: describeError(err) } : { value: Buffer.isBuffer(value) ? value.toString() : value })),
+    client.get(key, (err, value) =>
+      resolve(err ? { error: describeError(err) } : { value: Buffer.isBuffer(value) ? value.toString() : value }),
+    ),
   );
 }
 

@@ -88,7 +88,8 @@ function steps(redis) {
       const to = (from + 1) % admins.length;
       await admins[to].sendCommand(['CLUSTER', 'SETSLOT', String(slot), 'IMPORTING', ids[from]]);
       await admins[from].sendCommand(['CLUSTER', 'SETSLOT', String(slot), 'MIGRATING', ids[to]]);
-      if (owners[from] > 0) await admins[from].sendCommand(['MIGRATE', '127.0.0.1', String(CLUSTER_PORTS[to]), '', '0', '5000', 'KEYS', key]);
+      if (owners[from] > 0)
+        await admins[from].sendCommand(['MIGRATE', '127.0.0.1', String(CLUSTER_PORTS[to]), '', '0', '5000', 'KEYS', key]);
       for (const a of admins) await a.sendCommand(['CLUSTER', 'SETSLOT', String(slot), 'NODE', ids[to]]);
       return `slot moved ${from}->${to}`;
     } finally {
@@ -196,7 +197,11 @@ function steps(redis) {
       const queued = [settle(c.get(HIT)), settle(c.mGet([HIT, MISS]))];
       const out = { connect: await connecting, queued: await Promise.all(queued) };
       // Offline queue disabled while it retries: rejected at once.
-      const d = createClient({ ...MAIN, disableOfflineQueue: true, socket: { host: '127.0.0.1', port: CLOSED_PORT, reconnectStrategy: () => 50 } });
+      const d = createClient({
+        ...MAIN,
+        disableOfflineQueue: true,
+        socket: { host: '127.0.0.1', port: CLOSED_PORT, reconnectStrategy: () => 50 },
+      });
       d.on('error', noop);
       const dConnecting = d.connect().catch(noop);
       out.offline = await settle(d.get(HIT));
