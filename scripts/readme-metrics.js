@@ -12,7 +12,7 @@ const AREAS = [
   ['http-client', 'Outgoing HTTP (beyond django)'],
   ['db', 'Database: pg and pg-pool'],
   ['models', 'ORM models (derived from the SQL sent through pg)'],
-  ['cache', 'Cache: ioredis, or any cache through `measureCache`'],
+  ['cache', 'Cache: ioredis, node-redis, memjs (memcached), or any cache through `measureCache`'],
   ['process', 'Process (the names every Prometheus client uses)'],
   ['runtime', "Node.js runtime (prom-client's names)"],
 ];
