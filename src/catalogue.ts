@@ -274,7 +274,11 @@ export const CATALOGUE = [
   ),
 
   // ---- Cache (django_prometheus.cache) ----
-  cache('django_cache_get_total', 'Total get requests on cache', 'each key read (GET, GETEX, GETDEL, HGET, each key of MGET/HMGET; a memcached get; each key of a batch read)'),
+  cache(
+    'django_cache_get_total',
+    'Total get requests on cache',
+    'each key read (GET, GETEX, GETDEL, HGET, each key of MGET/HMGET; a memcached get; each key of a batch read)',
+  ),
   cache('django_cache_get_hits_total', 'Total hits on cache', 'reads whose reply was not nil'),
   cache('django_cache_get_misses_total', 'Total misses on cache', 'reads whose reply was nil'),
   cache('django_cache_get_fail_total', 'Total get request failures by cache', 'reads that failed (connection, timeout, error reply)'),

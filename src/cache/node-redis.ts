@@ -374,18 +374,16 @@ function runPipeline(
     pipelineRedirectsFollowed = outerFollowed;
   }
   try {
-    // Nothing reached the queue (a closed client): the pipeline's rejection fails each read.
+    // No read reached the queue: none in the pipeline, or a closed client, whose rejection fails each read.
     if (series !== undefined && queued === 0 && result instanceof Promise) {
-      const reads = readsOf(commands);
-      if (reads.length > 0)
-        result.then(
-          undefined,
-          guarded('redis cache metrics', (err: unknown) =>
-            failUnlessRedirected(err, followed, () => {
-              for (const r of reads) series.fail(r.keys);
-            }),
-          ),
-        );
+      result.then(
+        undefined,
+        guarded('redis cache metrics', (err: unknown) =>
+          failUnlessRedirected(err, followed, () => {
+            for (const r of readsOf(commands)) series.fail(r.keys);
+          }),
+        ),
+      );
     }
   } catch (err) {
     internalError('redis cache metrics', err);
