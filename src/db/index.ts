@@ -6,6 +6,8 @@ import { warn } from '../core/log';
 import { boundedView, dropView, renameView } from '../core/otel-views';
 import { AUTOPROM_PG_METER, createPgMetricsInstrumentation } from './pg';
 import { dbErrorType } from './errors';
+import { mysqlErrorType } from './errors-mysql';
+import { Mysql2Subscriber } from './mysql2';
 import { SqlClientMetrics } from './sql-client';
 
 /** Meter name of @opentelemetry/instrumentation-pg (its package name). */
@@ -72,4 +74,14 @@ function disableOtelPoolCounters(otel: PgInstrumentation): void {
   } else {
     warn('instrumentation-pg changed: its pool counters stay on (dropped by a View)');
   }
+}
+
+/** django_db_* and django_model_* from mysql2, read from its diagnostics channels (no patch, no module hook). */
+export function setupMysql2(ctx: AreaContext): AreaSetup {
+  if (!Mysql2Subscriber.available()) {
+    warn('this Node has no diagnostics_channel.tracingChannel: mysql2 is not measured');
+    return {};
+  }
+  new Mysql2Subscriber(new SqlClientMetrics(ctx.registry, 'mysql', mysqlErrorType)).start();
+  return {};
 }

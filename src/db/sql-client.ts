@@ -100,13 +100,14 @@ export class SqlClientMetrics {
   readonly errors: CounterFamily;
   private readonly byAlias = new Map<string, DatabaseSeries>();
   private readonly models: Readonly<Record<SqlOperation, CounterFamily>>;
-  private readonly sqlTargets = new SqlTargetCache(SQL_CACHE_SIZE);
+  private readonly sqlTargets: SqlTargetCache;
 
   constructor(
     readonly registry: Registry,
     readonly vendor: DbVendor,
     readonly classifyError: ErrorClassifier,
   ) {
+    this.sqlTargets = new SqlTargetCache(SQL_CACHE_SIZE, vendor);
     // Created up front so that HELP and TYPE are exposed before the first statement.
     for (const name of DB_COUNTERS) registry.counter(name);
     this.errors = registry.counter('django_db_errors_total');
