@@ -31,6 +31,7 @@ const AREAS: ReadonlyArray<{ names: readonly InstrumentationName[]; load: () => 
   { names: ['http', 'undici', 'express', 'fastify', 'koa'], load: () => (require('./http') as typeof import('./http')).setupHttp },
   { names: ['pg'], load: () => (require('./db') as typeof import('./db')).setupPg },
   { names: ['mysql2'], load: () => (require('./db') as typeof import('./db')).setupMysql2 },
+  { names: ['sqlite'], load: () => (require('./db') as typeof import('./db')).setupSqlite },
   { names: ['ioredis'], load: () => (require('./cache') as typeof import('./cache')).setupRedis },
   { names: ['runtime'], load: () => (require('./runtime') as typeof import('./runtime')).setupRuntime },
 ];

@@ -8,6 +8,8 @@ import { AUTOPROM_PG_METER, createPgMetricsInstrumentation } from './pg';
 import { dbErrorType } from './errors';
 import { mysqlErrorType } from './errors-mysql';
 import { Mysql2Subscriber } from './mysql2';
+import { sqliteErrorType } from './errors-sqlite';
+import { createSqliteInstrumentation } from './sqlite';
 import { SqlClientMetrics } from './sql-client';
 
 /** Meter name of @opentelemetry/instrumentation-pg (its package name). */
@@ -84,4 +86,9 @@ export function setupMysql2(ctx: AreaContext): AreaSetup {
   }
   new Mysql2Subscriber(new SqlClientMetrics(ctx.registry, 'mysql', mysqlErrorType)).start();
   return {};
+}
+
+/** django_db_* and django_model_* from better-sqlite3 and node:sqlite. */
+export function setupSqlite(ctx: AreaContext): AreaSetup {
+  return { instrumentations: [createSqliteInstrumentation(new SqlClientMetrics(ctx.registry, 'sqlite', sqliteErrorType))] };
 }
