@@ -183,7 +183,6 @@ export class SqlitePatcher {
       const DatabaseSync = sqlite.DatabaseSync as (AnyFunction & { prototype: Record<string, unknown> }) | undefined;
       const StatementSync = sqlite.StatementSync as { prototype?: Record<string, unknown> } | undefined;
       if (typeof DatabaseSync !== 'function' || StatementSync?.prototype === undefined) return module;
-      const self = this;
       for (const name of STATEMENT_METHODS) {
         patchMethod(
           StatementSync.prototype,
