@@ -54,6 +54,8 @@ export interface Config {
   readonly cardinalityLimit: number;
   /** OTEL_METRIC_EXPORT_INTERVAL: milliseconds between OTLP pushes. */
   readonly exportIntervalMillis: number;
+  /** PROMETHEUS_EXPORT_MIGRATIONS=true: the migration gauges, read from the ORMs' migration tables. */
+  readonly exportMigrations: boolean;
 }
 
 export interface ParsedConfig {
@@ -342,6 +344,15 @@ export function parseConfig(env: Env): ParsedConfig {
     problems,
   );
 
+  const migrationsSetting = firstSet(env, 'PROMETHEUS_EXPORT_MIGRATIONS');
+  const migrationsText = migrationsSetting?.[1].toLowerCase();
+  if (migrationsSetting !== undefined && migrationsText !== 'true' && migrationsText !== 'false') {
+    problems.push(
+      problem(migrationsSetting[0], migrationsSetting[1], 'is not a boolean (expected true or false)', 'migration metrics off'),
+    );
+  }
+  const exportMigrations = migrationsText === 'true';
+
   return {
     config: {
       disabled,
@@ -357,6 +368,7 @@ export function parseConfig(env: Env): ParsedConfig {
       logLevel,
       cardinalityLimit,
       exportIntervalMillis,
+      exportMigrations,
     },
     problems,
   };

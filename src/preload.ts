@@ -29,6 +29,8 @@ type AreaStarter = (ctx: AreaContext) => AreaSetup;
 /** Each area, loaded only when one of its instrumentations is enabled (keeps startup lean). */
 const AREAS: ReadonlyArray<{ names: readonly InstrumentationName[]; load: () => AreaStarter }> = [
   { names: ['http', 'undici', 'express', 'fastify', 'koa'], load: () => (require('./http') as typeof import('./http')).setupHttp },
+  // Before the SQL clients: they tell the migration gauges which databases the application uses.
+  { names: ['pg', 'mysql2', 'sqlite'], load: () => (require('./db') as typeof import('./db')).setupMigrations },
   { names: ['pg'], load: () => (require('./db') as typeof import('./db')).setupPg },
   { names: ['mysql2'], load: () => (require('./db') as typeof import('./db')).setupMysql2 },
   { names: ['sqlite'], load: () => (require('./db') as typeof import('./db')).setupSqlite },

@@ -18,6 +18,7 @@ describe('config: environment to one validated object', () => {
     assert.equal(config.logLevel, DiagLogLevel.WARN);
     assert.equal(config.cardinalityLimit, 2000);
     assert.equal(config.exportIntervalMillis, 60000);
+    assert.equal(config.exportMigrations, false);
   });
 
   // [environment, field, expected value]
@@ -40,7 +41,7 @@ describe('config: environment to one validated object', () => {
     [
       { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'runtime, ioredis' },
       'instrumentations',
-      new Set(['http', 'undici', 'express', 'fastify', 'koa', 'pg']),
+      new Set(['http', 'undici', 'express', 'fastify', 'koa', 'pg', 'mysql2', 'sqlite']),
     ],
     [{ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,pg', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pg' }, 'instrumentations', new Set(['http'])],
     [{ OTEL_METRICS_EXPORTER: 'otlp' }, 'otlp', true],
@@ -56,6 +57,10 @@ describe('config: environment to one validated object', () => {
     [{ OTEL_LOG_LEVEL: 'NONE' }, 'logLevel', DiagLogLevel.NONE],
     [{ PROMETHEUS_METRICS_CARDINALITY_LIMIT: '50' }, 'cardinalityLimit', 50],
     [{ OTEL_METRIC_EXPORT_INTERVAL: '15000' }, 'exportIntervalMillis', 15000],
+    [{ PROMETHEUS_EXPORT_MIGRATIONS: 'true' }, 'exportMigrations', true],
+    [{ PROMETHEUS_EXPORT_MIGRATIONS: 'True' }, 'exportMigrations', true],
+    [{ PROMETHEUS_EXPORT_MIGRATIONS: 'false' }, 'exportMigrations', false],
+    [{ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'mysql2,sqlite' }, 'instrumentations', new Set(['mysql2', 'sqlite'])],
   ];
   for (const [env, field, expected] of good) {
     it(`${JSON.stringify(env)} gives ${field} = ${JSON.stringify(expected instanceof Set ? [...expected] : expected)}`, () => {
@@ -129,13 +134,13 @@ describe('config: environment to one validated object', () => {
     ],
     [
       { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,mongo' },
-      'autoprom: OTEL_NODE_ENABLED_INSTRUMENTATIONS="mongo" is not an instrumentation (expected a comma list of http, undici, express, fastify, koa, pg, ioredis, runtime); that name is ignored',
+      `autoprom: OTEL_NODE_ENABLED_INSTRUMENTATIONS="mongo" is not an instrumentation (expected a comma list of ${INSTRUMENTATION_NAMES.join(', ')}); that name is ignored`,
       'instrumentations',
       new Set(['http']),
     ],
     [
       { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'redis' },
-      'autoprom: OTEL_NODE_DISABLED_INSTRUMENTATIONS="redis" is not an instrumentation (expected a comma list of http, undici, express, fastify, koa, pg, ioredis, runtime); that name is ignored',
+      `autoprom: OTEL_NODE_DISABLED_INSTRUMENTATIONS="redis" is not an instrumentation (expected a comma list of ${INSTRUMENTATION_NAMES.join(', ')}); that name is ignored`,
       'instrumentations',
       new Set(INSTRUMENTATION_NAMES),
     ],
@@ -180,6 +185,12 @@ describe('config: environment to one validated object', () => {
       'autoprom: OTEL_METRIC_EXPORT_INTERVAL="15s" is not an interval (expected a whole number of milliseconds from 1 to 2147483647); using 60000',
       'exportIntervalMillis',
       60000,
+    ],
+    [
+      { PROMETHEUS_EXPORT_MIGRATIONS: 'yes' },
+      'autoprom: PROMETHEUS_EXPORT_MIGRATIONS="yes" is not a boolean (expected true or false); migration metrics off',
+      'exportMigrations',
+      false,
     ],
     [
       { OTEL_METRIC_EXPORT_INTERVAL: '0' },

@@ -10,6 +10,7 @@ import { mysqlErrorType } from './errors-mysql';
 import { Mysql2Subscriber } from './mysql2';
 import { sqliteErrorType } from './errors-sqlite';
 import { createSqliteInstrumentation } from './sqlite';
+import { AUTOPROM_MIGRATIONS_METER, createMigrationsInstrumentation, MigrationWatcher } from './migrations';
 import { SqlClientMetrics } from './sql-client';
 
 /** Meter name of @opentelemetry/instrumentation-pg (its package name). */
@@ -31,7 +32,7 @@ export function setupPg(ctx: AreaContext): AreaSetup {
   disableOtelPoolCounters(otel);
   // Constructed second, so its module hooks run after instrumentation-pg's and its wrappers sit
   // outside instrumentation-pg's (which re-wraps, and would otherwise unwrap, what it finds).
-  const own = createPgMetricsInstrumentation(ctx, metrics, otelDurationRecorder(otel));
+  const own = createPgMetricsInstrumentation(ctx, metrics, otelDurationRecorder(otel), migrationWatcherOf(ctx));
 
   const otelViews: ViewOptions[] = [
     renameView('django_db_query_duration_seconds', { meterName: PG_METER, instrumentName: 'db.client.operation.duration' }, ctx.config, [
@@ -90,5 +91,25 @@ export function setupMysql2(ctx: AreaContext): AreaSetup {
 
 /** django_db_* and django_model_* from better-sqlite3 and node:sqlite. */
 export function setupSqlite(ctx: AreaContext): AreaSetup {
-  return { instrumentations: [createSqliteInstrumentation(new SqlClientMetrics(ctx.registry, 'sqlite', sqliteErrorType))] };
+  return {
+    instrumentations: [createSqliteInstrumentation(new SqlClientMetrics(ctx.registry, 'sqlite', sqliteErrorType), migrationWatcherOf(ctx))],
+  };
+}
+
+/** The migration watcher of a running autoprom, when PROMETHEUS_EXPORT_MIGRATIONS=true (made by setupMigrations). */
+const migrationWatchers = new WeakMap<AreaContext, MigrationWatcher>();
+
+export function migrationWatcherOf(ctx: AreaContext): MigrationWatcher | undefined {
+  return migrationWatchers.get(ctx);
+}
+
+/** The migration gauges (opt-in); the SQL clients set up after it tell it which databases the application connects to. */
+export function setupMigrations(ctx: AreaContext): AreaSetup {
+  if (!ctx.config.exportMigrations) return {};
+  const watcher = new MigrationWatcher(ctx.config.namespace);
+  migrationWatchers.set(ctx, watcher);
+  return {
+    instrumentations: [createMigrationsInstrumentation(watcher)],
+    otelViews: [boundedView({ meterName: AUTOPROM_MIGRATIONS_METER, instrumentName: '*' }, ctx.config)],
+  };
 }

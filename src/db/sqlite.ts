@@ -17,15 +17,19 @@ import { basename } from 'node:path';
 import { couldNotInstrument, internalError } from '../core/log';
 import { moduleExportsOf, patchMethod, unpatchMethod, type AnyFunction } from '../core/patch';
 import { VERSION } from '../core/version';
+import type { MigrationSource, MigrationWatcher } from './migrations';
 import type { DatabaseSeries, SqlClientMetrics } from './sql-client';
 
 const SUPPORTED_BETTER_SQLITE3 = ['>=7.0.0 <14'];
 /** The series of a database object, or of a node:sqlite statement (which does not know its database). */
 const SERIES = Symbol('autoprom.sqlite.series');
+/** autoprom's own read-only connection (migration reads): never measured. */
+const UNMEASURED = Symbol('autoprom.sqlite.unmeasured');
 const STATEMENT_METHODS = ['run', 'get', 'all', 'iterate'] as const;
 
 interface Measured {
   [SERIES]?: DatabaseSeries;
+  [UNMEASURED]?: true;
 }
 
 /** The `alias` label of a SQLite database: the file's base name (`:memory:` for in-memory and temporary ones). */
@@ -80,6 +84,7 @@ function countingConstructor<T extends AnyFunction>(
   ctor: T,
   seriesFor: (args: unknown[]) => DatabaseSeries | undefined,
   opens: (args: unknown[]) => boolean,
+  opened?: (args: unknown[]) => void,
 ): T {
   return new Proxy(ctor, {
     construct(target, args: unknown[], newTarget) {
@@ -94,6 +99,7 @@ function countingConstructor<T extends AnyFunction>(
         throw err;
       }
       if (series !== undefined) db[SERIES] = series;
+      if (counted && opened !== undefined) opened(args);
       return db;
     },
     apply(target, thisArg, args: unknown[]) {
@@ -108,7 +114,31 @@ export class SqlitePatcher {
   private wrappedBetterSqlite: unknown;
   private wrappedNodeSqlite: unknown;
 
-  constructor(private readonly metrics: SqlClientMetrics) {}
+  constructor(
+    private readonly metrics: SqlClientMetrics,
+    private readonly migrations?: MigrationWatcher,
+  ) {}
+
+  /**
+   * A file database the application opened: the migration gauges read it on autoprom's own
+   * read-only connection (`openOwn`, the driver's unwrapped constructor).
+   */
+  private watchMigrations(location: unknown, openOwn: (location: unknown) => { all(sql: string): unknown[]; close(): void }): void {
+    const alias = sqliteAlias(location);
+    if (this.migrations === undefined || alias === ':memory:' || !(typeof location === 'string' || location instanceof URL)) return;
+    const source: MigrationSource = {
+      vendor: 'sqlite',
+      alias,
+      open: () => {
+        const db = openOwn(location);
+        return Promise.resolve({
+          query: (sql: string) => Promise.resolve(db.all(sql) as Array<Record<string, unknown>>),
+          close: () => db.close(),
+        });
+      },
+    };
+    this.migrations.connected(source);
+  }
 
   private seriesFor(location: unknown): DatabaseSeries | undefined {
     try {
@@ -144,8 +174,8 @@ export class SqlitePatcher {
           name,
           (original) =>
             function statement(this: { database?: unknown; source?: unknown }, ...args: unknown[]) {
-              const db = this?.database;
-              if (typeof db !== 'object' || db === null) return original.apply(this, args);
+              const db = this?.database as Measured | undefined;
+              if (typeof db !== 'object' || db === null || db[UNMEASURED] === true) return original.apply(this, args);
               return measuredCall(self.seriesOfBetterDb(db), original, this, args, sourceOf);
             },
         );
@@ -154,15 +184,31 @@ export class SqlitePatcher {
         Database.prototype,
         'exec',
         (original) =>
-          function exec(this: object, ...args: unknown[]) {
+          function exec(this: Measured, ...args: unknown[]) {
+            if (this?.[UNMEASURED] === true) return original.apply(this, args);
             return measuredCall(self.seriesOfBetterDb(this), original, this, args, firstArgument);
           },
       );
-      patchMethod(Database.prototype, 'prepare', (original) => preparingMethod(original, (db) => self.seriesOfBetterDb(db as object)));
+      patchMethod(Database.prototype, 'prepare', (original) =>
+        preparingMethod(original, (db) => ((db as Measured)[UNMEASURED] === true ? undefined : self.seriesOfBetterDb(db as object))),
+      );
+      const BetterDatabase = Database as unknown as new (
+        file: unknown,
+        options: object,
+      ) => {
+        prepare(sql: string): { all(): unknown[] };
+        close(): void;
+      } & Measured;
       this.wrappedBetterSqlite ??= countingConstructor(
         Database,
         (args) => this.seriesFor(args[0]),
         () => true,
+        (args) =>
+          this.watchMigrations(args[0], (file) => {
+            const own = new BetterDatabase(file, { readonly: true, fileMustExist: true });
+            own[UNMEASURED] = true;
+            return { all: (sql) => own.prepare(sql).all(), close: () => own.close() };
+          }),
       );
       // CommonJS: the returned value becomes the module's exports; ES modules: its default export.
       return this.wrappedBetterSqlite;
@@ -222,11 +268,24 @@ export class SqlitePatcher {
             }
           },
       );
+      const NodeDatabase = DatabaseSync as unknown as new (
+        file: unknown,
+        options: object,
+      ) => {
+        prepare(sql: string): { all(): unknown[] };
+        close(): void;
+      };
       this.wrappedNodeSqlite ??= countingConstructor(
         DatabaseSync,
         (args) => this.seriesFor(args[0]),
         // { open: false }: the attempt is the later open() call.
         (args) => (args[1] as { open?: unknown } | undefined)?.open !== false,
+        // Its own statements have no series (prepared on a database the Proxy did not make): never measured.
+        (args) =>
+          this.watchMigrations(args[0], (file) => {
+            const own = new NodeDatabase(file, { readOnly: true });
+            return { all: (sql) => own.prepare(sql).all(), close: () => own.close() };
+          }),
       );
       // The builtin's exports object (CommonJS) or its namespace (ES modules): the named export is replaced.
       sqlite.DatabaseSync = this.wrappedNodeSqlite;
@@ -296,8 +355,8 @@ function isSqliteError(err: unknown): boolean {
 }
 
 /** autoprom's SQLite instrumentation (better-sqlite3 and node:sqlite). */
-export function createSqliteInstrumentation(metrics: SqlClientMetrics): Instrumentation {
-  const patcher = new SqlitePatcher(metrics);
+export function createSqliteInstrumentation(metrics: SqlClientMetrics, migrations?: MigrationWatcher): Instrumentation {
+  const patcher = new SqlitePatcher(metrics, migrations);
   class SqliteMetricsInstrumentation extends InstrumentationBase {
     constructor() {
       super('autoprom-sqlite', VERSION, {});
