@@ -12,6 +12,7 @@ export const INSTRUMENTATION_NAMES = [
   'fastify',
   'koa',
   'pg',
+  'postgres',
   'mysql2',
   'sqlite',
   'ioredis',

@@ -30,8 +30,9 @@ type AreaStarter = (ctx: AreaContext) => AreaSetup;
 const AREAS: ReadonlyArray<{ names: readonly InstrumentationName[]; load: () => AreaStarter }> = [
   { names: ['http', 'undici', 'express', 'fastify', 'koa'], load: () => (require('./http') as typeof import('./http')).setupHttp },
   // Before the SQL clients: they tell the migration gauges which databases the application uses.
-  { names: ['pg', 'mysql2', 'sqlite'], load: () => (require('./db') as typeof import('./db')).setupMigrations },
+  { names: ['pg', 'postgres', 'mysql2', 'sqlite'], load: () => (require('./db') as typeof import('./db')).setupMigrations },
   { names: ['pg'], load: () => (require('./db') as typeof import('./db')).setupPg },
+  { names: ['postgres'], load: () => (require('./db') as typeof import('./db')).setupPostgresJs },
   { names: ['mysql2'], load: () => (require('./db') as typeof import('./db')).setupMysql2 },
   { names: ['sqlite'], load: () => (require('./db') as typeof import('./db')).setupSqlite },
   { names: ['ioredis'], load: () => (require('./cache') as typeof import('./cache')).setupRedis },

@@ -41,7 +41,7 @@ describe('config: environment to one validated object', () => {
     [
       { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'runtime, ioredis' },
       'instrumentations',
-      new Set(['http', 'undici', 'express', 'fastify', 'koa', 'pg', 'mysql2', 'sqlite']),
+      new Set(['http', 'undici', 'express', 'fastify', 'koa', 'pg', 'postgres', 'mysql2', 'sqlite']),
     ],
     [{ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,pg', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pg' }, 'instrumentations', new Set(['http'])],
     [{ OTEL_METRICS_EXPORTER: 'otlp' }, 'otlp', true],

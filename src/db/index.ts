@@ -10,6 +10,7 @@ import { mysqlErrorType } from './errors-mysql';
 import { Mysql2Subscriber } from './mysql2';
 import { sqliteErrorType } from './errors-sqlite';
 import { createSqliteInstrumentation } from './sqlite';
+import { createPostgresJsInstrumentation } from './postgres-js';
 import { AUTOPROM_MIGRATIONS_METER, createMigrationsInstrumentation, MigrationWatcher } from './migrations';
 import { SqlClientMetrics } from './sql-client';
 
@@ -112,4 +113,9 @@ export function setupMigrations(ctx: AreaContext): AreaSetup {
     instrumentations: [createMigrationsInstrumentation(watcher)],
     otelViews: [boundedView({ meterName: AUTOPROM_MIGRATIONS_METER, instrumentName: '*' }, ctx.config)],
   };
+}
+
+/** django_db_* and django_model_* from postgres.js (vendor postgresql, like pg). */
+export function setupPostgresJs(ctx: AreaContext): AreaSetup {
+  return { instrumentations: [createPostgresJsInstrumentation(new SqlClientMetrics(ctx.registry, 'postgresql', dbErrorType))] };
 }
