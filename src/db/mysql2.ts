@@ -40,8 +40,9 @@ export function mysqlAlias(database: unknown): string {
 
 /** Subscribers of one SqlClientMetrics to mysql2's channels; `stop()` unsubscribes them. */
 export class Mysql2Subscriber {
-  private readonly statementHandlers: dc.TracingChannelSubscribers<StatementContext>;
-  private readonly connectHandlers: dc.TracingChannelSubscribers<ConnectContext>;
+  // Only the events read are subscribed: a sub-channel with no subscriber costs mysql2 nothing to publish.
+  private readonly statementHandlers: Partial<dc.TracingChannelSubscribers<StatementContext>>;
+  private readonly connectHandlers: Partial<dc.TracingChannelSubscribers<ConnectContext>>;
 
   constructor(private readonly metrics: SqlClientMetrics) {
     this.statementHandlers = {
@@ -51,15 +52,10 @@ export class Mysql2Subscriber {
         if (ctx.error !== undefined) this.statementSettled(ctx);
       },
       asyncStart: (ctx) => this.statementSettled(ctx),
-      asyncEnd: () => undefined,
-      error: () => undefined,
     };
     this.connectHandlers = {
       start: (ctx) => this.connectStarted(ctx),
-      end: () => undefined,
       asyncStart: (ctx) => this.connectSettled(ctx),
-      asyncEnd: () => undefined,
-      error: () => undefined,
     };
   }
 
@@ -70,14 +66,22 @@ export class Mysql2Subscriber {
 
   start(): void {
     for (const name of ['mysql2:query', 'mysql2:execute'])
-      dc.tracingChannel<unknown, StatementContext>(name).subscribe(this.statementHandlers);
-    dc.tracingChannel<unknown, ConnectContext>('mysql2:connect').subscribe(this.connectHandlers);
+      dc.tracingChannel<unknown, StatementContext>(name).subscribe(
+        this.statementHandlers as dc.TracingChannelSubscribers<StatementContext>,
+      );
+    dc.tracingChannel<unknown, ConnectContext>('mysql2:connect').subscribe(
+      this.connectHandlers as dc.TracingChannelSubscribers<ConnectContext>,
+    );
   }
 
   stop(): void {
     for (const name of ['mysql2:query', 'mysql2:execute'])
-      dc.tracingChannel<unknown, StatementContext>(name).unsubscribe(this.statementHandlers);
-    dc.tracingChannel<unknown, ConnectContext>('mysql2:connect').unsubscribe(this.connectHandlers);
+      dc.tracingChannel<unknown, StatementContext>(name).unsubscribe(
+        this.statementHandlers as dc.TracingChannelSubscribers<StatementContext>,
+      );
+    dc.tracingChannel<unknown, ConnectContext>('mysql2:connect').unsubscribe(
+      this.connectHandlers as dc.TracingChannelSubscribers<ConnectContext>,
+    );
   }
 
   private statementStarted(ctx: StatementContext): void {

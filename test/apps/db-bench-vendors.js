@@ -1,5 +1,5 @@
 // Per-statement cost for mysql2 and SQLite: N sequential statements on one connection, timed in-process.
-// DB_BENCH_CLIENT = mysql2 | better-sqlite3 | node:sqlite; DB_BENCH_MODE = text (SELECT 1) | insert.
+// DB_BENCH_CLIENT = mysql2 | postgres (postgres.js) | better-sqlite3 | node:sqlite; DB_BENCH_MODE = text (SELECT 1) | insert.
 // Run it with and without the preload and compare (as db-bench.js does for pg).
 'use strict';
 const N = Number(process.env.DB_BENCH_N || 20000);
@@ -16,6 +16,14 @@ async function runner() {
       close: () => c.end(),
     };
   }
+  if (client === 'postgres') {
+    const sql = require('postgres')(process.env.AUTOPROM_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/test', {
+      max: 1,
+      onnotice: () => undefined,
+    });
+    if (mode === 'insert') await sql`CREATE TEMP TABLE ap_db_bench (v int)`;
+    return { run: (i) => (mode === 'insert' ? sql`INSERT INTO ap_db_bench (v) VALUES (${i})` : sql`SELECT 1`), close: () => sql.end() };
+  }
   const db = client === 'node:sqlite' ? new (require('node:sqlite').DatabaseSync)(':memory:') : new (require('better-sqlite3'))(':memory:');
   db.exec('CREATE TABLE ap_db_bench (v int)');
   const select = db.prepare('SELECT 1');
@@ -25,7 +33,7 @@ async function runner() {
 
 async function main() {
   const { run, close } = await runner();
-  const sync = client !== 'mysql2';
+  const sync = client !== 'mysql2' && client !== 'postgres';
   for (let i = 0; i < 2000; i++) await run(i); // warm up
   // CPU time of this process only: the server's share and scheduling noise stay out.
   const cpu0 = process.cpuUsage();
