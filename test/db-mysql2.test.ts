@@ -47,8 +47,12 @@ describe('db: mysql2 replies without autoprom (the reference)', () => {
   });
 });
 
-for (const preload of ['require', 'import'] as const) {
-  const script = preload === 'require' ? 'db-mysql2.js' : 'db-mysql2.mjs';
+// The third: an ES module app under --require alone (mysql2's channels need no module hook).
+for (const [preload, script] of [
+  ['require', 'db-mysql2.js'],
+  ['import', 'db-mysql2.mjs'],
+  ['require', 'db-mysql2.mjs'],
+] as const) {
   describe(`db: mysql2 under --${preload} (${script}), real MariaDB`, () => {
     let app: RunningApp;
     before(async () => {

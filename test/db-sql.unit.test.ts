@@ -192,6 +192,25 @@ const MYSQL: Row[] = [
   ],
   ['WITH x AS (SELECT 1 AS a) UPDATE ap_t SET a = 1', [['update', 'ap_t']]],
 ];
+// Captured verbatim from the ORMs over mysql2 in test/apps/db-orm-vendors.js (Sequelize 6.37, TypeORM 1.1, Knex 3.3, Drizzle 0.45).
+const MYSQL_CAPTURED: Row[] = [
+  ['INSERT INTO `ap_orm_seq_users` (`id`,`name`,`createdAt`,`updatedAt`) VALUES (DEFAULT,?,?,?);', [['insert', 'ap_orm_seq_users']]],
+  [
+    "INSERT INTO `ap_orm_seq_users` (`id`,`name`,`createdAt`,`updatedAt`) VALUES (NULL,'c','2026-12-02 00:33:42','2026-12-02 00:33:42'),(NULL,'d','2026-12-02 00:33:42','2026-12-02 00:33:42');",
+    [['insert', 'ap_orm_seq_users']],
+  ],
+  ["UPDATE `ap_orm_seq_users` SET `name`=?,`updatedAt`=? WHERE `name` IN ('c', 'd')", [['update', 'ap_orm_seq_users']]],
+  ["DELETE FROM `ap_orm_seq_users` WHERE `name` = 'z'", [['delete', 'ap_orm_seq_users']]],
+  [
+    'INSERT INTO `ap_orm_typeorm_photos`(`id`, `name`) VALUES (DEFAULT, ?), (DEFAULT, ?), (DEFAULT, ?)',
+    [['insert', 'ap_orm_typeorm_photos']],
+  ],
+  ['UPDATE `ap_orm_typeorm_photos` SET `name` = ? WHERE `name` IN (?, ?)', [['update', 'ap_orm_typeorm_photos']]],
+  ['insert into `test`.`ap_orm_knex_books` (`title`) values (?), (?), (?)', [['insert', 'ap_orm_knex_books']]],
+  ['delete from `test`.`ap_orm_knex_books` where `id` = ?', [['delete', 'ap_orm_knex_books']]],
+  ['update `ap_orm_drizzle_pets` set `name` = ? where `ap_orm_drizzle_pets`.`name` in (?, ?)', [['update', 'ap_orm_drizzle_pets']]],
+  ['delete from `ap_orm_drizzle_pets` where `ap_orm_drizzle_pets`.`id` = ?', [['delete', 'ap_orm_drizzle_pets']]],
+];
 const MYSQL_NOTHING: string[] = [
   'SELECT * FROM `ap_t`',
   'UPDATE ap_a, ap_b SET ap_a.x = ap_b.x',
@@ -237,7 +256,7 @@ const SQLITE_NOTHING: string[] = [
 
 describe('db: parseSqlTargets, MySQL and SQLite dialects', () => {
   for (const [dialect, rows, nothing] of [
-    ['mysql', MYSQL, MYSQL_NOTHING],
+    ['mysql', [...MYSQL, ...MYSQL_CAPTURED], MYSQL_NOTHING],
     ['sqlite', SQLITE, SQLITE_NOTHING],
   ] as const) {
     for (const [sql, expected] of rows) {
