@@ -78,8 +78,11 @@ for (const driver of ['better-sqlite3', 'node:sqlite'] as const) {
         });
       });
 
-      it('nothing on stderr', () => {
-        assert.equal(app.stderr(), '');
+      it('nothing on stderr (but Node 22 warning that node:sqlite is experimental)', () => {
+        // On Node 22 the module hook's thread loads node:sqlite too, and Node warns there once more.
+        const nodeWarning =
+          /^\(node:\d+\) ExperimentalWarning: SQLite is an experimental feature.*\n\(Use `node --trace-warnings \.\.\.` to show where the warning was created\)\n/gm;
+        assert.equal(app.stderr().replace(nodeWarning, ''), '');
       });
     });
   }

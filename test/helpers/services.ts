@@ -45,7 +45,8 @@ export async function requireMysql(): Promise<void> {
       'MariaDB/MySQL is not reachable on 127.0.0.1:3306 (root, empty password, database test). Start it with: ' +
         'mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld && (mysqld_safe --bind-address=127.0.0.1 --port=3306 >/dev/null 2>&1 &) ' +
         '(or install it: apt-get update && apt-get install -y mariadb-server), then: ' +
-        "mysql -u root -e \"CREATE DATABASE IF NOT EXISTS test; CREATE USER IF NOT EXISTS root@'127.0.0.1'; GRANT ALL ON *.* TO root@'127.0.0.1'\"",
+        'mysql -u root -e "CREATE DATABASE IF NOT EXISTS test; ALTER USER root@localhost IDENTIFIED VIA unix_socket OR mysql_native_password USING PASSWORD(\'\')" ' +
+        '(bash .ci/run does all of this)',
     );
   }
 }
