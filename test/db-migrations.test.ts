@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { runStep } from './db-sequence';
 import { APPS, startApp, type RunningApp } from './helpers/child';
 import type { Exposition } from './helpers/exposition';
-import { PG_URL, requirePostgres } from './helpers/services';
+import { PG_URL, requireMysql, requirePostgres } from './helpers/services';
 
 /** A project folder with 3 Knex migrations and a Drizzle journal of 2. */
 function makeProject(): string {
@@ -97,6 +97,29 @@ describe('db: migration gauges (PROMETHEUS_EXPORT_MIGRATIONS=true)', () => {
     assert.equal(admin.status, 0, admin.stderr);
     const project = makeProject();
     const env = { AUTOPROM_TEST_MIG_DB: 'postgresql', AUTOPROM_TEST_MIG_PG_URL: url };
+    migrate(project, env);
+    const app = await startApp('db-migrations-app.js', { cwd: project, env: { ...env, PROMETHEUS_EXPORT_MIGRATIONS: 'true' } });
+    try {
+      assert.deepEqual(await runStep(app, 'connect'), { value: 1 });
+      assert.deepEqual(await migrationGauges(app), {
+        ap_migrations: { django_migrations_applied_total: 2, django_migrations_unapplied_total: 1 },
+      });
+      const e = await app.scrape();
+      const value = (name: string) => e.samples.find((s) => s.name === name && s.labels.alias === 'ap_migrations')?.value;
+      assert.deepEqual(
+        ['django_db_new_connections_total', 'django_db_execute_total', 'django_db_query_duration_seconds_count'].map(value),
+        [1, 1, 1],
+      );
+      assert.equal(app.stderr(), '');
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('MySQL (mysql2 pool, real MariaDB): Knex 2 applied of 3 files: applied 2, unapplied 1; nothing counted for the read', async () => {
+    await requireMysql();
+    const project = makeProject();
+    const env = { AUTOPROM_TEST_MIG_DB: 'mysql' };
     migrate(project, env);
     const app = await startApp('db-migrations-app.js', { cwd: project, env: { ...env, PROMETHEUS_EXPORT_MIGRATIONS: 'true' } });
     try {

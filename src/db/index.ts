@@ -7,7 +7,7 @@ import { boundedView, dropView, renameView } from '../core/otel-views';
 import { AUTOPROM_PG_METER, createPgMetricsInstrumentation } from './pg';
 import { dbErrorType } from './errors';
 import { mysqlErrorType } from './errors-mysql';
-import { Mysql2Subscriber } from './mysql2';
+import { createMysql2ConfigInstrumentation, Mysql2Configs, Mysql2Subscriber } from './mysql2';
 import { sqliteErrorType } from './errors-sqlite';
 import { createSqliteInstrumentation } from './sqlite';
 import { createPostgresJsInstrumentation } from './postgres-js';
@@ -86,8 +86,11 @@ export function setupMysql2(ctx: AreaContext): AreaSetup {
     warn('this Node has no diagnostics_channel.tracingChannel: mysql2 is not measured');
     return {};
   }
-  new Mysql2Subscriber(new SqlClientMetrics(ctx.registry, 'mysql', mysqlErrorType)).start();
-  return {};
+  const watcher = migrationWatcherOf(ctx);
+  const configs = watcher === undefined ? undefined : new Mysql2Configs();
+  const metrics = new SqlClientMetrics(ctx.registry, 'mysql', mysqlErrorType);
+  new Mysql2Subscriber(metrics, watcher === undefined || configs === undefined ? undefined : { watcher, configs }).start();
+  return configs === undefined ? {} : { instrumentations: [createMysql2ConfigInstrumentation(configs)] };
 }
 
 /** django_db_* and django_model_* from better-sqlite3 and node:sqlite. */

@@ -9,8 +9,8 @@
  * `prisma/migrations/`, Drizzle `drizzle/meta/_journal.json`, MikroORM `migrations/`); TypeORM
  * has no default folder, so it gives applied counts only.
  *
- * A database is read once the application has connected to it, on autoprom's own read-only
- * connection (never the application's: a failing read inside its transaction would abort it),
+ * A database (pg, mysql2, SQLite) is read once the application has connected to it, on autoprom's own
+ * connection (read-only statements) (never the application's: a failing read inside its transaction would abort it),
  * then every REFRESH_MS. A database with no migration table, or a failed read, is one warning.
  */
 import type { BatchObservableResult, Meter, Observable } from '@opentelemetry/api';

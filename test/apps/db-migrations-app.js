@@ -12,6 +12,19 @@ const steps = {
       handle = new Database(process.env.AUTOPROM_TEST_MIG_FILE);
       return handle.prepare('SELECT 1 AS one').get().one;
     }
+    if (db === 'mysql') {
+      const mysql = require('mysql2');
+      handle = mysql.createPool({
+        host: '127.0.0.1',
+        port: 3306,
+        user: 'root',
+        password: '',
+        database: 'ap_migrations',
+        connectionLimit: 1,
+      });
+      const [rows] = await handle.promise().query('SELECT 1 AS one');
+      return rows[0].one;
+    }
     const pg = require('pg');
     handle = new pg.Client({ connectionString: process.env.AUTOPROM_TEST_MIG_PG_URL });
     await handle.connect();

@@ -2,17 +2,27 @@
 // would): Knex `migrations/` (2 of its 3 files, one `up` at a time) and, on SQLite, Drizzle's
 // `drizzle/` journal (its 2 entries), then adds a 3rd journal entry that stays unapplied, and one
 // TypeORM migration class.
-// AUTOPROM_TEST_MIG_DB = sqlite (file AUTOPROM_TEST_MIG_FILE) | postgresql (AUTOPROM_TEST_MIG_PG_URL).
+// AUTOPROM_TEST_MIG_DB = sqlite (file AUTOPROM_TEST_MIG_FILE) | postgresql (AUTOPROM_TEST_MIG_PG_URL) | mysql
+// (database ap_migrations, made afresh).
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
 
 async function main() {
   const db = process.env.AUTOPROM_TEST_MIG_DB;
+  const MYSQL = { host: '127.0.0.1', port: 3306, user: 'root', password: '', database: 'ap_migrations' };
+  if (db === 'mysql') {
+    const admin = await require('mysql2/promise').createConnection({ ...MYSQL, database: undefined });
+    await admin.query('DROP DATABASE IF EXISTS ap_migrations');
+    await admin.query('CREATE DATABASE ap_migrations');
+    await admin.end();
+  }
   const knex = require('knex')(
     db === 'sqlite'
       ? { client: 'better-sqlite3', connection: { filename: process.env.AUTOPROM_TEST_MIG_FILE }, useNullAsDefault: true }
-      : { client: 'pg', connection: process.env.AUTOPROM_TEST_MIG_PG_URL },
+      : db === 'mysql'
+        ? { client: 'mysql2', connection: MYSQL }
+        : { client: 'pg', connection: process.env.AUTOPROM_TEST_MIG_PG_URL },
   );
   try {
     await knex.migrate.up({ directory: 'migrations' });
