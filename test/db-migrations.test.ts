@@ -83,38 +83,41 @@ describe('db: migration gauges (PROMETHEUS_EXPORT_MIGRATIONS=true)', () => {
     }
   });
 
-  it('PostgreSQL: Knex 2 applied of 3 files, in its own database: applied 2, unapplied 1; nothing counted for the read', async () => {
-    await requirePostgres();
-    const url = PG_URL.replace(/\/[^/]*$/, '/ap_migrations');
-    const admin = spawnSync(
-      process.execPath,
-      [
-        '-e',
-        `const pg=require('pg');(async()=>{const c=new pg.Client(${JSON.stringify(PG_URL)});await c.connect();await c.query('DROP DATABASE IF EXISTS ap_migrations');await c.query('CREATE DATABASE ap_migrations');await c.end()})().catch(e=>{console.error(e);process.exit(1)})`,
-      ],
-      { cwd: APPS, encoding: 'utf8' },
-    );
-    assert.equal(admin.status, 0, admin.stderr);
-    const project = makeProject();
-    const env = { AUTOPROM_TEST_MIG_DB: 'postgresql', AUTOPROM_TEST_MIG_PG_URL: url };
-    migrate(project, env);
-    const app = await startApp('db-migrations-app.js', { cwd: project, env: { ...env, PROMETHEUS_EXPORT_MIGRATIONS: 'true' } });
-    try {
-      assert.deepEqual(await runStep(app, 'connect'), { value: 1 });
-      assert.deepEqual(await migrationGauges(app), {
-        ap_migrations: { django_migrations_applied_total: 2, django_migrations_unapplied_total: 1 },
-      });
-      const e = await app.scrape();
-      const value = (name: string) => e.samples.find((s) => s.name === name && s.labels.alias === 'ap_migrations')?.value;
-      assert.deepEqual(
-        ['django_db_new_connections_total', 'django_db_execute_total', 'django_db_query_duration_seconds_count'].map(value),
-        [1, 1, 1],
+  for (const client of ['pg', 'postgres-js'] as const) {
+    it(`PostgreSQL through ${client}: Knex 2 applied of 3 files, in its own database: applied 2, unapplied 1; nothing counted for the read`, async () => {
+      await requirePostgres();
+      const database = client === 'pg' ? 'ap_migrations' : 'ap_migrations_pj';
+      const url = PG_URL.replace(/\/[^/]*$/, `/${database}`);
+      const admin = spawnSync(
+        process.execPath,
+        [
+          '-e',
+          `const pg=require('pg');(async()=>{const c=new pg.Client(${JSON.stringify(PG_URL)});await c.connect();await c.query('DROP DATABASE IF EXISTS ${database}');await c.query('CREATE DATABASE ${database}');await c.end()})().catch(e=>{console.error(e);process.exit(1)})`,
+        ],
+        { cwd: APPS, encoding: 'utf8' },
       );
-      assert.equal(app.stderr(), '');
-    } finally {
-      await app.stop();
-    }
-  });
+      assert.equal(admin.status, 0, admin.stderr);
+      const project = makeProject();
+      migrate(project, { AUTOPROM_TEST_MIG_DB: 'postgresql', AUTOPROM_TEST_MIG_PG_URL: url });
+      const env = { AUTOPROM_TEST_MIG_DB: client === 'pg' ? 'postgresql' : client, AUTOPROM_TEST_MIG_PG_URL: url };
+      const app = await startApp('db-migrations-app.js', { cwd: project, env: { ...env, PROMETHEUS_EXPORT_MIGRATIONS: 'true' } });
+      try {
+        assert.deepEqual(await runStep(app, 'connect'), { value: 1 });
+        assert.deepEqual(await migrationGauges(app), {
+          [database]: { django_migrations_applied_total: 2, django_migrations_unapplied_total: 1 },
+        });
+        const e = await app.scrape();
+        const value = (name: string) => e.samples.find((s) => s.name === name && s.labels.alias === database)?.value;
+        assert.deepEqual(
+          ['django_db_new_connections_total', 'django_db_execute_total', 'django_db_query_duration_seconds_count'].map(value),
+          [1, 1, 1],
+        );
+        assert.equal(app.stderr(), '');
+      } finally {
+        await app.stop();
+      }
+    });
+  }
 
   it('MySQL (mysql2 pool, real MariaDB): Knex 2 applied of 3 files: applied 2, unapplied 1; nothing counted for the read', async () => {
     await requireMysql();

@@ -120,5 +120,9 @@ export function setupMigrations(ctx: AreaContext): AreaSetup {
 
 /** django_db_* and django_model_* from postgres.js (vendor postgresql, like pg). */
 export function setupPostgresJs(ctx: AreaContext): AreaSetup {
-  return { instrumentations: [createPostgresJsInstrumentation(new SqlClientMetrics(ctx.registry, 'postgresql', dbErrorType))] };
+  return {
+    instrumentations: [
+      createPostgresJsInstrumentation(new SqlClientMetrics(ctx.registry, 'postgresql', dbErrorType), migrationWatcherOf(ctx)),
+    ],
+  };
 }

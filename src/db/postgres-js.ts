@@ -15,12 +15,14 @@ import {
   InstrumentationNodeModuleDefinition as ModuleDefinition,
   InstrumentationNodeModuleFile as ModuleFile,
 } from '@opentelemetry/instrumentation';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { couldNotInstrument, internalError } from '../core/log';
 import { markPatched, moduleExportsOf, originalOf, type AnyFunction } from '../core/patch';
 import { VERSION } from '../core/version';
+import type { MigrationSource, MigrationWatcher } from './migrations';
 import type { DatabaseSeries, SqlClientMetrics } from './sql-client';
 
 const SUPPORTED = ['>=3.0.0 <4'];
@@ -45,8 +47,64 @@ export function postgresJsAlias(options: { database?: unknown } | undefined): st
   return typeof db === 'string' && db !== '' ? db : 'unknown';
 }
 
+/** Set while autoprom runs its own statements (migration reads): never measured. */
+const ownStatements = new AsyncLocalStorage<true>();
+
+type PostgresFactory = (...args: unknown[]) => {
+  options?: { database?: unknown };
+  unsafe(sql: string): Promise<Array<Record<string, unknown>>> & { execute(): Promise<Array<Record<string, unknown>>> };
+  end(options?: { timeout?: number }): Promise<void>;
+};
+
 export class PostgresJsPatcher {
-  constructor(private readonly metrics: SqlClientMetrics) {}
+  /** How the application called `postgres(…)` for each database, to open autoprom's own client for migration reads. */
+  private readonly calls = new Map<string, { factory: PostgresFactory; args: unknown[] }>();
+
+  constructor(
+    private readonly metrics: SqlClientMetrics,
+    private readonly migrations?: MigrationWatcher,
+  ) {}
+
+  /** The replacement of the main export `postgres(url, options)` (only when the migration gauges are on). */
+  wrapMain(module: unknown): unknown {
+    const factory = moduleExportsOf<PostgresFactory>(module);
+    if (this.migrations === undefined || typeof factory !== 'function' || originalOf(factory) !== factory) return module;
+    const calls = this.calls;
+    // A Proxy: postgres.js's statics (PostgresError, toPascal …) stay where they are.
+    return new Proxy(factory, {
+      apply(target, thisArg, args: unknown[]) {
+        const sql = Reflect.apply(target, thisArg, args) as ReturnType<PostgresFactory>;
+        try {
+          const alias = postgresJsAlias(sql?.options);
+          if (ownStatements.getStore() !== true && !calls.has(alias) && calls.size < 100) calls.set(alias, { factory: target, args });
+        } catch (err) {
+          internalError('reading a postgres.js configuration', err);
+        }
+        return sql;
+      },
+    });
+  }
+
+  private migrationSource(alias: string): MigrationSource | undefined {
+    const call = this.calls.get(alias);
+    if (call === undefined) return undefined;
+    return {
+      vendor: 'postgresql',
+      alias,
+      open: () =>
+        ownStatements.run(true, () => {
+          const [a, b] = call.args;
+          const quiet = { max: 1, onnotice: () => undefined };
+          const args = typeof a === 'object' && a !== null ? [{ ...a, ...quiet }] : [a, { ...(b as object), ...quiet }];
+          const sql = call.factory(...args);
+          return Promise.resolve({
+            // execute() inside the scope: postgres.js starts a query when it is first awaited, which would be outside it.
+            query: (text: string) => ownStatements.run(true, () => sql.unsafe(text).execute()),
+            close: () => sql.end({ timeout: 0 }),
+          });
+        }),
+    };
+  }
 
   /** The replacement of connection.js's default export. */
   wrapConnectionFactory(module: unknown): unknown {
@@ -75,7 +133,10 @@ export class PostgresJsPatcher {
     const series = this.metrics.database(postgresJsAlias(options));
     const execute = connection.execute;
     const connect = connection.connect;
+    const self = this;
+    const alias = series.alias;
     connection.connect = function connectMeasured(query?: QueryLike) {
+      if (ownStatements.getStore() === true) return connect(query);
       try {
         series.connectionAttempted();
         if (query !== undefined && query !== null && typeof query.reject === 'function' && query[COUNTED] !== true) {
@@ -86,7 +147,12 @@ export class PostgresJsPatcher {
             if (query[COUNTED] !== true) series.connectionFailed();
             return reject(err);
           };
-          onFirstExecution(query, () => measureStatement(series, query));
+          onFirstExecution(query, () => {
+            measureStatement(series, query);
+            // The connection is open: the migration gauges may read this database.
+            const source = self.migrations === undefined ? undefined : self.migrationSource(alias);
+            if (source !== undefined) self.migrations?.connected(source);
+          });
         }
       } catch (err) {
         internalError('counting a postgres.js connection', err);
@@ -94,6 +160,7 @@ export class PostgresJsPatcher {
       return connect(query);
     };
     connection.execute = function executeMeasured(query: QueryLike) {
+      if (ownStatements.getStore() === true) return execute(query);
       try {
         if (query !== null && typeof query === 'object' && query[COUNTED] !== true) measureStatement(series, query);
       } catch (err) {
@@ -187,8 +254,8 @@ function hookEsmConnection(patcher: PostgresJsPatcher): void {
 }
 
 /** autoprom's postgres.js instrumentation. */
-export function createPostgresJsInstrumentation(metrics: SqlClientMetrics): Instrumentation {
-  const patcher = new PostgresJsPatcher(metrics);
+export function createPostgresJsInstrumentation(metrics: SqlClientMetrics, migrations?: MigrationWatcher): Instrumentation {
+  const patcher = new PostgresJsPatcher(metrics, migrations);
   class PostgresJsMetricsInstrumentation extends InstrumentationBase {
     constructor() {
       super('autoprom-postgres-js', VERSION, {});
@@ -203,7 +270,7 @@ export function createPostgresJsInstrumentation(metrics: SqlClientMetrics): Inst
           () => undefined,
         );
       const definitions: InstrumentationNodeModuleDefinition[] = [
-        new ModuleDefinition('postgres', SUPPORTED, undefined, undefined, [
+        new ModuleDefinition('postgres', SUPPORTED, (m: unknown) => patcher.wrapMain(m), undefined, [
           file('postgres/src/connection.js'),
           file('postgres/cjs/src/connection.js'),
         ]),

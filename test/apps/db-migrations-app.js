@@ -25,6 +25,10 @@ const steps = {
       const [rows] = await handle.promise().query('SELECT 1 AS one');
       return rows[0].one;
     }
+    if (db === 'postgres-js') {
+      handle = require('postgres')(process.env.AUTOPROM_TEST_MIG_PG_URL, { max: 1 });
+      return (await handle`SELECT 1 AS one`)[0].one;
+    }
     const pg = require('pg');
     handle = new pg.Client({ connectionString: process.env.AUTOPROM_TEST_MIG_PG_URL });
     await handle.connect();
