@@ -10,6 +10,7 @@ import { parseConfig, type Config, type InstrumentationName } from './config';
 import type { AreaContext, AreaSetup } from './core/area';
 import { errorText, warn } from './core/log';
 import { Registry } from './core/registry';
+import { installModuleHook, instrumentedModules } from './module-hook';
 import { Exposition } from './export/exposition';
 import { startMetricsEndpoint, type MetricsEndpoint } from './export/endpoint';
 import { setRunningInstance } from './core/instance';
@@ -80,6 +81,14 @@ export function start(env: NodeJS.ProcessEnv = process.env): Autoprom | undefine
       } catch (err) {
         warn(`could not enable ${area.names.join('/')} metrics: ${errorText(err)}`);
       }
+    }
+
+    // ES module imports of what the instrumentations patch, whichever preload flag was used.
+    const modules = instrumentedModules(instrumentations);
+    try {
+      if (modules.length > 0) installModuleHook(modules);
+    } catch (err) {
+      warn(`could not install the ES module hook (ES module imports of ${modules.join(', ')} stay unmeasured): ${errorText(err)}`);
     }
 
     const readers: IMetricReader[] = [];
