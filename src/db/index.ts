@@ -3,10 +3,19 @@ import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import type { IAttributesProcessor, ViewOptions } from '@opentelemetry/sdk-metrics';
 import type { AreaContext, AreaSetup } from '../core/area';
 import { warn } from '../core/log';
+import { family, type GaugeName } from '../catalogue';
 import { boundedView, dropView, renameView } from '../core/otel-views';
+import { exposedName } from '../core/registry';
 import { AUTOPROM_PG_METER, createPgMetricsInstrumentation } from './pg';
 import { dbErrorType } from './errors';
 import { SqlClientMetrics } from './sql-client';
+
+/** autoprom's pool gauges (pg.ts), each bounded on its own. */
+const POOL_GAUGES: readonly GaugeName[] = [
+  'django_db_pool_connections',
+  'django_db_pool_pending_requests',
+  'django_db_pool_max_connections',
+];
 
 /** Meter name of @opentelemetry/instrumentation-pg (its package name). */
 export const PG_METER = '@opentelemetry/instrumentation-pg';
@@ -36,7 +45,9 @@ export function setupPg(ctx: AreaContext): AreaSetup {
     // Its pool counters are replaced by autoprom's gauges (see disableOtelPoolCounters).
     dropView({ meterName: PG_METER, instrumentName: 'db.client.connection.*' }),
     // autoprom's pool gauges, bounded by the configured limit like every labelled family.
-    boundedView({ meterName: AUTOPROM_PG_METER, instrumentName: '*' }, ctx.config),
+    ...POOL_GAUGES.map((name) =>
+      boundedView({ meterName: AUTOPROM_PG_METER, instrumentName: exposedName(family(name), ctx.config.namespace) }, ctx.config),
+    ),
   ];
   return { instrumentations: [otel, own], otelViews };
 }
