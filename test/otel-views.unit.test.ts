@@ -28,7 +28,10 @@ describe('OpenTelemetry Views (unit)', () => {
     assert.equal(view.name, 'ns_django_db_query_duration_seconds');
     assert.equal(view.description, 'Histogram of query duration by database and vendor.');
     assert.equal(view.aggregationCardinalityLimit, 3);
-    assert.deepEqual(view.aggregation, { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries: [0.5, 1], recordMinMax: false } });
+    assert.deepEqual(view.aggregation, {
+      type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM,
+      options: { boundaries: [0.5, 1], recordMinMax: false },
+    });
     assert.equal(view.attributesProcessors?.length, 2);
     assert.equal(view.attributesProcessors?.[0], relabel);
   });

@@ -62,7 +62,10 @@ export class FastifyRoutesInstrumentation extends FrameworkInstrumentation {
       if (app === undefined || typeof app.addHook !== 'function' || app[INSTRUMENTED] === true) return;
       Object.defineProperty(app, INSTRUMENTED, { value: true });
       const reporter = this.reporter;
-      app.addHook('onRoute', guarded('fastify onRoute', (routeOptions: RouteOptionsLike) => addRouteHook(routeOptions, reporter)));
+      app.addHook(
+        'onRoute',
+        guarded('fastify onRoute', (routeOptions: RouteOptionsLike) => addRouteHook(routeOptions, reporter)),
+      );
       app.addHook('onError', function autopromOnError(_request: unknown, reply: FastifyReplyLike, error: unknown, done: Done) {
         try {
           const raw = reply?.raw;
