@@ -8,7 +8,7 @@ import { boundedView, dropView, renameView } from '../core/otel-views';
 import { exposedName } from '../core/registry';
 import { AUTOPROM_PG_METER, createPgMetricsInstrumentation } from './pg';
 import { dbErrorType } from './errors';
-import { SqlClientMetrics } from './sql-client';
+import { databaseLabel, SqlClientMetrics } from './sql-client';
 
 /** autoprom's pool gauges (pg.ts), each bounded on its own. */
 const POOL_GAUGES: readonly GaugeName[] = [
@@ -24,7 +24,7 @@ export const PG_METER = '@opentelemetry/instrumentation-pg';
 export const pgDurationProcessor: IAttributesProcessor = {
   process(incoming: Attributes): Attributes {
     const db = incoming['db.namespace'];
-    return { alias: typeof db === 'string' && db !== '' ? db : 'unknown', vendor: 'postgresql' };
+    return { alias: databaseLabel(db), vendor: 'postgresql' };
   },
 };
 
