@@ -28,6 +28,12 @@ describe('config: environment to one validated object', () => {
     [{ PROMETHEUS_METRICS_EXPORT_PORT: '65535' }, 'ports', [65535]],
     [{ PROMETHEUS_METRICS_EXPORT_PORT_RANGE: '8001-8004' }, 'ports', [8001, 8002, 8003, 8004]],
     [{ PROMETHEUS_METRICS_EXPORT_PORT_RANGE: '8001,8003' }, 'ports', [8001, 8003]],
+    [{ PROMETHEUS_METRICS_EXPORT_PORT_RANGE: '8003-8004,8001-8004,8003' }, 'ports', [8003, 8004, 8001, 8002]],
+    [
+      { PROMETHEUS_METRICS_EXPORT_PORT_RANGE: Array(1000).fill('1-65535').join(',') },
+      'ports',
+      Array.from({ length: 65535 }, (_, i) => i + 1),
+    ],
     [{ PROMETHEUS_METRICS_EXPORT_PORT_RANGE: '8001-8002,9000', PROMETHEUS_METRICS_EXPORT_PORT: '7000' }, 'ports', [8001, 8002, 9000]],
     [{ PROMETHEUS_METRICS_EXPORT_ADDRESS: '127.0.0.1' }, 'host', '127.0.0.1'],
     [{ OTEL_EXPORTER_PROMETHEUS_HOST: '::1' }, 'host', '::1'],
