@@ -12,6 +12,7 @@ import { errorText, warn } from './core/log';
 import { Registry } from './core/registry';
 import { installModuleHook, instrumentedModules } from './module-hook';
 import { Exposition } from './export/exposition';
+import { createOtlpReader } from './export/otlp';
 import { startMetricsEndpoint, type MetricsEndpoint } from './export/endpoint';
 import { setRunningInstance } from './core/instance';
 
@@ -101,7 +102,7 @@ export function start(env: NodeJS.ProcessEnv = process.env): Autoprom | undefine
       ctx.ownServers.add(server.server);
     }
     if (config.otlp) {
-      const otlp = loadOtlpReader(registry, config.exportIntervalMillis);
+      const otlp = createOtlpReader(registry, config.exportIntervalMillis);
       if (otlp !== undefined) readers.push(otlp);
     }
 
@@ -113,18 +114,6 @@ export function start(env: NodeJS.ProcessEnv = process.env): Autoprom | undefine
     return running;
   } catch (err) {
     warn(`could not start (the application runs on unmeasured): ${errorText(err, true)}`);
-    return undefined;
-  }
-}
-
-function loadOtlpReader(registry: Registry, exportIntervalMillis: number): IMetricReader | undefined {
-  try {
-    const { OTLPMetricExporter } =
-      require('@opentelemetry/exporter-metrics-otlp-http') as typeof import('@opentelemetry/exporter-metrics-otlp-http');
-    const { PeriodicExportingMetricReader } = require('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
-    return new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter(), exportIntervalMillis, metricProducers: [registry] });
-  } catch (err) {
-    warn(`OTEL_METRICS_EXPORTER=otlp: could not start the OTLP exporter: ${errorText(err)}`);
     return undefined;
   }
 }

@@ -9,14 +9,13 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { ViewOptions } from '@opentelemetry/sdk-metrics';
 import type { Config } from '../config';
 import { dropView, renameView } from '../core/otel-views';
+import { OTLP_USER_AGENT } from '../export/otlp';
 import { clientHostLabel, methodLabel, statusLabel } from './labels';
 
 const CLIENT_DURATION = 'http.client.request.duration';
 const SERVER_DURATION = 'http.server.request.duration';
 /** The one meter both client instrumentations record on. */
 const CLIENT_METER = 'autoprom-http-client';
-/** The User-Agent of OpenTelemetry's OTLP exporters: autoprom's own pushes are not the app's requests. */
-const OTLP_USER_AGENT = 'OTel-OTLP-Exporter-JavaScript/';
 
 /** OpenTelemetry's client attributes as the catalogue's labels (everything else dropped). */
 export function clientLabels(attributes: Attributes): Attributes {
