@@ -61,7 +61,9 @@ function unrefRetryTimers(exporter: object): void {
   const send = inner.send.bind(inner);
   transport.retry = (data, timeoutMillis, inMillis) =>
     new Promise((resolve, reject) => {
-      setTimeout(() => send(data, timeoutMillis).then(resolve, reject), inMillis).unref();
+      setTimeout(() => {
+        send(data, timeoutMillis).then(resolve, reject);
+      }, inMillis).unref();
     });
 }
 
