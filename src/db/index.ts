@@ -1,7 +1,7 @@
 import type { Attributes } from '@opentelemetry/api';
-import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import type { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import type { IAttributesProcessor, ViewOptions } from '@opentelemetry/sdk-metrics';
-import type { AreaContext, AreaSetup } from '../core/area';
+import { createInstrumentation, type AreaContext, type AreaSetup } from '../core/area';
 import { warn } from '../core/log';
 import { family, type GaugeName } from '../catalogue';
 import { boundedView, dropView, renameView } from '../core/otel-views';
@@ -32,11 +32,17 @@ export const pgDurationProcessor: IAttributesProcessor = {
 export function setupPg(ctx: AreaContext): AreaSetup {
   const metrics = new SqlClientMetrics(ctx.registry, 'postgresql', dbErrorType);
   // Metrics only: no parent span is needed, no connect spans are made, no values are read.
-  const otel = new PgInstrumentation({ requireParentSpan: false, ignoreConnectSpans: true, enhancedDatabaseReporting: false });
-  disableOtelPoolCounters(otel);
+  const otel = createInstrumentation('instrumentation-pg', 'pg statement durations stay unmeasured', () => {
+    const { PgInstrumentation } = require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
+    const instrumentation = new PgInstrumentation({ requireParentSpan: false, ignoreConnectSpans: true, enhancedDatabaseReporting: false });
+    disableOtelPoolCounters(instrumentation);
+    return instrumentation;
+  });
   // Constructed second, so its module hooks run after instrumentation-pg's and its wrappers sit
   // outside instrumentation-pg's (which re-wraps, and would otherwise unwrap, what it finds).
-  const own = createPgMetricsInstrumentation(ctx, metrics, otelDurationRecorder(otel));
+  const own = createInstrumentation('pg', 'pg connections, statements, errors and models stay unmeasured', () =>
+    createPgMetricsInstrumentation(ctx, metrics, otel === undefined ? undefined : otelDurationRecorder(otel)),
+  );
 
   const otelViews: ViewOptions[] = [
     renameView('django_db_query_duration_seconds', { meterName: PG_METER, instrumentName: 'db.client.operation.duration' }, ctx.config, [
@@ -49,7 +55,7 @@ export function setupPg(ctx: AreaContext): AreaSetup {
       boundedView({ meterName: AUTOPROM_PG_METER, instrumentName: exposedName(family(name), ctx.config.namespace) }, ctx.config),
     ),
   ];
-  return { instrumentations: [otel, own], otelViews };
+  return { instrumentations: [otel, own].filter((i) => i !== undefined), otelViews };
 }
 
 /**
