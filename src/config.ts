@@ -5,7 +5,7 @@
  */
 import { DiagLogLevel } from '@opentelemetry/api';
 
-export const INSTRUMENTATION_NAMES = ['http', 'undici', 'express', 'fastify', 'koa', 'pg', 'ioredis', 'runtime'] as const;
+export const INSTRUMENTATION_NAMES = ['http', 'undici', 'express', 'fastify', 'koa', 'pg', 'ioredis', 'runtime', 'prom-client'] as const;
 export type InstrumentationName = (typeof INSTRUMENTATION_NAMES)[number];
 
 export const DEFAULT_LATENCY_BUCKETS: readonly number[] = [0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 25, 50, 75];

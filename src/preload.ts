@@ -7,7 +7,8 @@ import { diag, metrics, type DiagLogger } from '@opentelemetry/api';
 import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
 import { MeterProvider, type IMetricReader, type ViewOptions } from '@opentelemetry/sdk-metrics';
 import { parseConfig, type Config, type InstrumentationName } from './config';
-import type { AreaContext, AreaSetup } from './core/area';
+import { createInstrumentation, type AreaContext, type AreaSetup } from './core/area';
+import type { AppRegistriesInstrumentation } from './app-metrics/prom-client';
 import { errorText, warn } from './core/log';
 import { Registry } from './core/registry';
 import { installModuleHook, instrumentedModules } from './module-hook';
@@ -84,6 +85,16 @@ export function start(env: NodeJS.ProcessEnv = process.env): Autoprom | undefine
       }
     }
 
+    // The application's own prom-client / @prometheus-io/client registries, on the same endpoint.
+    let appRegistries: AppRegistriesInstrumentation | undefined;
+    if (config.instrumentations.has('prom-client')) {
+      appRegistries = createInstrumentation('prom-client', "the application's own prom-client metrics stay off autoprom's endpoint", () => {
+        const { AppRegistriesInstrumentation } = require('./app-metrics/prom-client') as typeof import('./app-metrics/prom-client');
+        return new AppRegistriesInstrumentation();
+      });
+      if (appRegistries !== undefined) instrumentations.push(appRegistries);
+    }
+
     // ES module imports of what the instrumentations patch, whichever preload flag was used.
     const modules = instrumentedModules(instrumentations);
     try {
@@ -96,7 +107,8 @@ export function start(env: NodeJS.ProcessEnv = process.env): Autoprom | undefine
     let exposition: Exposition | undefined;
     let server: MetricsEndpoint | undefined;
     if (config.prometheus) {
-      exposition = new Exposition([registry]);
+      const app = appRegistries;
+      exposition = new Exposition([registry], app === undefined ? undefined : (exposed) => app.collect(exposed));
       readers.push(exposition.reader);
       server = startMetricsEndpoint({ ports: config.ports, host: config.host, path: config.path, handle: exposition.handle });
       ctx.ownServers.add(server.server);

@@ -2,7 +2,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import type { MetricProducer } from '@opentelemetry/sdk-metrics';
 import { warn } from '../core/log';
-import { serializePrometheus } from './serialize';
+import type { PromFamily } from '../app-metrics/prom-client';
+import { renderPromFamilies } from '../app-metrics/prom-client';
+import { exposedFamilyNames, NO_REGISTERED_METRICS, serializePrometheus } from './serialize';
+
+/** The application's own registries' families, minus the names autoprom writes itself. */
+export type AppFamiliesSource = (exposed: ReadonlySet<string>) => Promise<PromFamily[]>;
 
 /** Prometheus text format 0.0.4, the only format served. */
 export const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -15,7 +20,10 @@ export const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 export class Exposition {
   readonly reader: PrometheusExporter;
 
-  constructor(producers: MetricProducer[]) {
+  constructor(
+    producers: MetricProducer[],
+    private readonly appFamilies?: AppFamiliesSource,
+  ) {
     this.reader = new PrometheusExporter({
       preventServerStart: true,
       withoutScopeInfo: true,
@@ -28,7 +36,11 @@ export class Exposition {
   async render(): Promise<string> {
     const { resourceMetrics, errors } = await this.reader.collect();
     for (const e of errors) warn(`metrics collection error: ${String(e)}`);
-    return serializePrometheus(resourceMetrics);
+    const own = serializePrometheus(resourceMetrics);
+    if (this.appFamilies === undefined) return own;
+    const app = renderPromFamilies(await this.appFamilies(exposedFamilyNames(resourceMetrics)));
+    if (app === '') return own;
+    return own === NO_REGISTERED_METRICS ? app : own + app;
   }
 
   /** A request handler that answers with the exposition (the django `metrics` view). */

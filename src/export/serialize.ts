@@ -22,7 +22,8 @@ interface Family {
   readonly metrics: MetricData[];
 }
 
-const NO_REGISTERED_METRICS = '# no registered metrics';
+/** What an empty exposition says; a line of its own, newline-terminated as the text format requires. */
+export const NO_REGISTERED_METRICS = '# no registered metrics\n';
 /** Names are few and fixed in code; the bound only guards against a misbehaving producer. */
 const NAME_CACHE_LIMIT = 10_000;
 
@@ -233,6 +234,18 @@ function familiesOf(resourceMetrics: ResourceMetrics): Map<string, Family> {
     }
   }
   return families;
+}
+
+/** The family names the exposition of `resourceMetrics` writes (as `serializePrometheus` names them). */
+export function exposedFamilyNames(resourceMetrics: ResourceMetrics): Set<string> {
+  const names = new Set<string>();
+  for (const scopeMetrics of resourceMetrics.scopeMetrics) {
+    for (const metric of scopeMetrics.metrics) {
+      const name = familyName(metric);
+      if (name !== undefined) names.add(name);
+    }
+  }
+  return names;
 }
 
 /** The whole exposition: one `# HELP`/`# TYPE` pair per family, then its samples. */
