@@ -3,7 +3,7 @@
  * instrumentations created before the application loads its modules, one MeterProvider
  * with the catalogue's Views, and the readers (Prometheus endpoint, OTLP push).
  */
-import { diag, metrics, type DiagLogger } from '@opentelemetry/api';
+import { diag, type DiagLogger } from '@opentelemetry/api';
 import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
 import { MeterProvider, type IMetricReader, type ViewOptions } from '@opentelemetry/sdk-metrics';
 import { parseConfig, type Config, type InstrumentationName } from './config';
@@ -95,6 +95,11 @@ export function start(env: NodeJS.ProcessEnv = process.env): Autoprom | undefine
       if (appRegistries !== undefined) instrumentations.push(appRegistries);
     }
 
+    // The application's own OpenTelemetry instruments: on autoprom's provider, unless it brings its own SDK.
+    const { AppOtelApiInstrumentation, withLatencyBuckets } = require('./app-metrics/otel-api') as typeof import('./app-metrics/otel-api');
+    const appOtelApi = new AppOtelApiInstrumentation();
+    instrumentations.push(appOtelApi);
+
     // ES module imports of what the instrumentations patch, whichever preload flag was used.
     const modules = instrumentedModules(instrumentations);
     try {
@@ -119,7 +124,7 @@ export function start(env: NodeJS.ProcessEnv = process.env): Autoprom | undefine
     }
 
     const meterProvider = new MeterProvider({ views: otelViews, readers });
-    metrics.setGlobalMeterProvider(meterProvider);
+    appOtelApi.registerGlobal(withLatencyBuckets(meterProvider, config.latencyBuckets));
     registerInstrumentations({ instrumentations: [...instrumentations], meterProvider });
     running = { config, registry, meterProvider, exposition, server };
     setRunningInstance({ config, registry, handleScrape: exposition?.handle });
