@@ -31,6 +31,13 @@ async function rangeQuery(prom: PrometheusServer, expr: string, start: number, e
   return body.data!.result.filter((s) => s.values.some(([, v]) => !Number.isNaN(Number(v))));
 }
 
+/** The largest number among the values of `series` (for the printed report). */
+function largestValue(series: RangeSeries[]): number {
+  let max = -Infinity;
+  for (const s of series) for (const [, v] of s.values) if (Number(v) > max) max = Number(v);
+  return Number(max.toPrecision(4));
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('ops kit: every dashboard panel and rule on a real Prometheus scraping a real app under load', function () {
@@ -85,8 +92,11 @@ describe('ops kit: every dashboard panel and rule on a real Prometheus scraping 
       }
       await Promise.all([...steps, sleep(250)]);
     }
-    // The event loop stops for 6 s: lag (and the blocked gauge, once built) must show it.
+    await get('/ops/pool-burst');
+    // The event loop stops for 6 s in one piece (the blocked gauge must show it), then for 4 s in
+    // 600 ms pieces (every event-loop delay sample about 600 ms: the lag p99 must show it).
     await get('/ops/block?ms=6000');
+    await get('/ops/block?ms=4000&slice=600');
     for (let round = 0; round < 8; round++) await Promise.all([get('/api/users/1'), get('/ops/fail'), sleep(250)]);
     // A target that served autoprom's metrics goes away.
     await second.stop('SIGKILL');
@@ -120,7 +130,7 @@ describe('ops kit: every dashboard panel and rule on a real Prometheus scraping 
       console.warn(`  !!! EMPTY, ALLOWED ONLY BECAUSE ${missing.join(', ')} IS NOT BUILT YET: ${what}`);
       return result;
     }
-    counts.push(`${what}: ${result.length}`);
+    counts.push(`${what}: ${result.length} series, largest value ${largestValue(result)}`);
     assert.ok(result.length > 0, `${what} returned no data: ${expr}`);
     return result;
   }

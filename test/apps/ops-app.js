@@ -94,12 +94,33 @@ app.get('/ops/outgoing', async (req, res, next) => {
     next(err);
   }
 });
+// Blocks the event loop for `ms` in one piece, or in `slice`-long pieces with a turn of the loop
+// between them (every event-loop delay sample then is about `slice` long).
 app.get('/ops/block', (req, res) => {
-  const until = Date.now() + Number(req.query.ms ?? 0);
-  while (Date.now() < until) {
-    // the event loop answers nothing meanwhile: that is the point
+  const total = Number(req.query.ms ?? 0);
+  const slice = Number(req.query.slice ?? total);
+  const until = Date.now() + total;
+  const blockFor = (ms) => {
+    const end = Math.min(until, Date.now() + ms);
+    while (Date.now() < end) {
+      // the event loop answers nothing meanwhile: that is the point
+    }
+  };
+  const step = () => {
+    blockFor(slice);
+    if (Date.now() < until) setImmediate(step);
+    else res.end('unblocked');
+  };
+  step();
+});
+// More concurrent statements than the pool has connections: requests wait for one.
+app.get('/ops/pool-burst', async (req, res, next) => {
+  try {
+    await Promise.all(Array.from({ length: 12 }, () => pool.query('SELECT pg_sleep(0.5)')));
+    res.end();
+  } catch (err) {
+    next(err);
   }
-  res.end('unblocked');
 });
 app.use((err, req, res, next) => res.status(500).json({ error: err.message }));
 
