@@ -38,14 +38,24 @@ export interface DashboardQuery {
   readonly instant: boolean;
 }
 
-interface Panel {
+export interface Panel {
+  id: number;
   type: string;
   title: string;
+  datasource?: { type: string; uid: string };
+  gridPos: { x: number; y: number; w: number; h: number };
   targets?: Array<{ refId: string; expr: string; instant?: boolean }>;
 }
 
-export function dashboard(): { panels: Panel[]; templating: { list: Array<{ name: string; type: string; definition?: string }> } } {
-  return JSON.parse(readFileSync(DASHBOARD_FILE, 'utf8')) as ReturnType<typeof dashboard>;
+export interface Dashboard {
+  uid: string;
+  schemaVersion: number;
+  panels: Panel[];
+  templating: { list: Array<{ name: string; type: string; definition?: string }> };
+}
+
+export function dashboard(): Dashboard {
+  return JSON.parse(readFileSync(DASHBOARD_FILE, 'utf8')) as Dashboard;
 }
 
 export function dashboardQueries(): DashboardQuery[] {
