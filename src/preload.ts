@@ -96,7 +96,7 @@ export function start(env: NodeJS.ProcessEnv = process.env): Autoprom | undefine
     metrics.setGlobalMeterProvider(meterProvider);
     registerInstrumentations({ instrumentations: [...instrumentations], meterProvider });
     running = { config, registry, meterProvider, exposition, server };
-    setRunningInstance({ config, registry, handleScrape: exposition?.handle });
+    setRunningInstance({ config, registry, handleScrape: exposition?.handle, renderExposition: exposition?.render.bind(exposition) });
     return running;
   } catch (err) {
     warn(`could not start (the application runs on unmeasured): ${(err as Error)?.stack ?? String(err)}`);
