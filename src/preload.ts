@@ -3,7 +3,7 @@
  * instrumentations created before the application loads its modules, one MeterProvider
  * with the catalogue's Views, and the readers (Prometheus endpoint, OTLP push).
  */
-import { diag, metrics, type DiagLogger } from '@opentelemetry/api';
+import { diag, DiagLogLevel, metrics, type DiagLogger } from '@opentelemetry/api';
 import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
 import { MeterProvider, type IMetricReader, type ViewOptions } from '@opentelemetry/sdk-metrics';
 import { parseConfig, type Config, type InstrumentationName } from './config';
@@ -86,6 +86,8 @@ export function start(env: NodeJS.ProcessEnv = process.env): Autoprom | undefine
       readers.push(exposition.reader);
       server = startMetricsEndpoint({ ports: config.ports, host: config.host, path: config.path, handle: exposition.handle });
       ctx.ownServers.add(server.server);
+      // "Is it working?": at OTEL_LOG_LEVEL=info one line says where the endpoint listens.
+      if (config.logLevel >= DiagLogLevel.INFO) void server.port.then((p) => p !== undefined && warn(`metrics endpoint listening on http://${config.host ?? '0.0.0.0'}:${p}${config.path}`));
     }
     if (config.otlp) {
       const otlp = loadOtlpReader(registry, config.exportIntervalMillis);
