@@ -1,7 +1,8 @@
 // `npm start`: runs the demo service under autoprom, sends it traffic, and shows what a
 // Prometheus server would scrape. Ctrl-C stops it; `--duration N` stops after N seconds.
 //
-// Environment: PROMETHEUS_METRICS_EXPORT_PORT (metrics port, default 9464), DEMO_PORT (the
+// Environment: PROMETHEUS_METRICS_EXPORT_PORT (metrics port, default 9464, on 127.0.0.1 unless
+// PROMETHEUS_METRICS_EXPORT_ADDRESS says otherwise), DEMO_PORT (the
 // service's own port, default any free one), DEMO_PG_PORT (PostgreSQL, default 5432), DEMO_REDIS_PORT
 // (Redis, default 6379). Every network step has a timeout: nothing here can hang.
 const { spawn } = require('node:child_process');
@@ -66,7 +67,7 @@ async function main() {
 
   // Its own process group: Ctrl-C reaches only this process, which then stops the service in order.
   const child = spawn(process.execPath, ['--require', path.join(root, 'dist', 'register.js'), path.join(__dirname, 'service.js')], {
-    env: { ...process.env, PROMETHEUS_METRICS_EXPORT_PORT: String(metricsPort), PROMETHEUS_EXCLUDE_PATHS: '/healthz', DEMO_EXIT_WITH_PARENT: '1' },
+    env: { PROMETHEUS_METRICS_EXPORT_ADDRESS: '127.0.0.1', ...process.env, PROMETHEUS_METRICS_EXPORT_PORT: String(metricsPort), PROMETHEUS_EXCLUDE_PATHS: '/healthz', DEMO_EXIT_WITH_PARENT: '1' },
     stdio: ['pipe', 'pipe', 'inherit'],
     detached: true,
   });
