@@ -46,17 +46,17 @@ describe('testutils: exact metric deltas in users\' own tests', function () {
   });
 
   it('a node:test suite (ES module) under node --import autoprom/register --test passes with exact deltas', async () => {
-    const { code, out } = await run(['--import', `file://${REGISTER_ESM}`, '--test', NODE_TEST], { PROMETHEUS_METRICS_EXPORT_PORT: String(await freePort()) });
+    const { code, out } = await run(['--import', `file://${REGISTER_ESM}`, '--test', '--test-reporter=tap', NODE_TEST], { PROMETHEUS_METRICS_EXPORT_PORT: String(await freePort()) });
     assert.equal(code, 0, out);
-    assert.match(out, /^ℹ pass 2$/m);
-    assert.match(out, /^ℹ fail 0$/m);
+    assert.match(out, /^# pass 2$/m);
+    assert.match(out, /^# fail 0$/m);
   });
 
   it('a node:test suite fails when a delta is wrong, saying what the series moved by', async () => {
-    const { code, out } = await run(['--import', `file://${REGISTER_ESM}`, '--test', NODE_TEST], { PROMETHEUS_METRICS_EXPORT_PORT: String(await freePort()), OPS_TESTUTILS_WRONG: '1' });
+    const { code, out } = await run(['--import', `file://${REGISTER_ESM}`, '--test', '--test-reporter=tap', NODE_TEST], { PROMETHEUS_METRICS_EXPORT_PORT: String(await freePort()), OPS_TESTUTILS_WRONG: '1' });
     assert.equal(code, 1, out);
-    assert.match(out, /^ℹ pass 2$/m);
-    assert.match(out, /^ℹ fail 1$/m);
+    assert.match(out, /^# pass 2$/m);
+    assert.match(out, /^# fail 1$/m);
     assert.match(out, /django_http_responses_total_by_status_total\{status="200"\} moved by 1, expected 5/);
   });
 
