@@ -141,7 +141,7 @@ function panel(spec, id, gridPos) {
   const out = {
     id, type, title: spec.title, datasource: DS, gridPos,
     fieldConfig: { defaults: { unit: spec.unit }, overrides: [] },
-    targets: spec.targets.map((t, i) => ({ refId: String.fromCharCode(65 + i), datasource: DS, expr: t.expr, legendFormat: t.legendFormat, range: !spec.instant, instant: Boolean(spec.instant) })),
+    targets: spec.targets.map((t, i) => ({ refId: String.fromCharCode(65 + i), datasource: DS, expr: t.expr, legendFormat: t.legendFormat, range: !spec.instant, instant: Boolean(spec.instant), format: type === 'table' ? 'table' : 'time_series' })),
   };
   if (spec.description !== undefined) out.description = spec.description;
   if (type === 'timeseries') out.options = { legend: { displayMode: 'list', placement: 'bottom', showLegend: true }, tooltip: { mode: 'multi', sort: 'desc' } };
