@@ -53,21 +53,35 @@ async function scrape() {
     return { problem: `${metricsUrl} did not answer (${err.cause?.code ?? err.name})` };
   }
   const text = await res.text().catch(() => '');
-  if (res.status !== 200 || !(res.headers.get('content-type') ?? '').startsWith('text/plain') || !/^django_http_requests_before_middlewares_total /m.test(text)) {
-    return { problem: `${metricsUrl} answered HTTP ${res.status} (${res.headers.get('content-type') ?? 'no Content-Type'}), which is not autoprom's metrics endpoint` };
+  if (
+    res.status !== 200 ||
+    !(res.headers.get('content-type') ?? '').startsWith('text/plain') ||
+    !/^django_http_requests_before_middlewares_total /m.test(text)
+  ) {
+    return {
+      problem: `${metricsUrl} answered HTTP ${res.status} (${res.headers.get('content-type') ?? 'no Content-Type'}), which is not autoprom's metrics endpoint`,
+    };
   }
   return { text };
 }
 
 async function main() {
   if (await portTaken(metricsPort)) {
-    fail(`port ${metricsPort} is already in use by another program, so autoprom could not serve the demo's metrics there. ` +
-      `Stop that program, or pick another port: PROMETHEUS_METRICS_EXPORT_PORT=9465 npm start`);
+    fail(
+      `port ${metricsPort} is already in use by another program, so autoprom could not serve the demo's metrics there. ` +
+        `Stop that program, or pick another port: PROMETHEUS_METRICS_EXPORT_PORT=9465 npm start`,
+    );
   }
 
   // Its own process group: Ctrl-C reaches only this process, which then stops the service in order.
   const child = spawn(process.execPath, ['--require', path.join(root, 'dist', 'register.js'), path.join(__dirname, 'service.js')], {
-    env: { PROMETHEUS_METRICS_EXPORT_ADDRESS: '127.0.0.1', ...process.env, PROMETHEUS_METRICS_EXPORT_PORT: String(metricsPort), PROMETHEUS_EXCLUDE_PATHS: '/healthz', DEMO_EXIT_WITH_PARENT: '1' },
+    env: {
+      PROMETHEUS_METRICS_EXPORT_ADDRESS: '127.0.0.1',
+      ...process.env,
+      PROMETHEUS_METRICS_EXPORT_PORT: String(metricsPort),
+      PROMETHEUS_EXCLUDE_PATHS: '/healthz',
+      DEMO_EXIT_WITH_PARENT: '1',
+    },
     stdio: ['pipe', 'pipe', 'inherit'],
     detached: true,
   });
@@ -97,16 +111,28 @@ async function main() {
   const { port, used } = ready;
   const base = `http://127.0.0.1:${port}`;
   console.log(`demo service on ${base} (express), running under autoprom`);
-  console.log(`  PostgreSQL: ${used.postgres ? 'used (orders are inserted into demo_orders)' : `${used.postgresProblem}, so the django_db_* and django_model_* families stay empty`}`);
-  console.log(`  Redis:      ${used.redis ? 'used (products are cached under backend="demo-cache")' : `${used.redisProblem}, so the django_cache_* families stay empty`}`);
+  console.log(
+    `  PostgreSQL: ${used.postgres ? 'used (orders are inserted into demo_orders)' : `${used.postgresProblem}, so the django_db_* and django_model_* families stay empty`}`,
+  );
+  console.log(
+    `  Redis:      ${used.redis ? 'used (products are cached under backend="demo-cache")' : `${used.redisProblem}, so the django_cache_* families stay empty`}`,
+  );
   console.log(`metrics: curl ${metricsUrl}   (Ctrl-C to stop)\n`);
 
-  const send = (pathname, init) => fetch(`${base}${pathname}`, { ...init, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) }).then((r) => r.arrayBuffer()).catch(() => {});
+  const send = (pathname, init) =>
+    fetch(`${base}${pathname}`, { ...init, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) })
+      .then((r) => r.arrayBuffer())
+      .catch(() => {});
   let n = 0;
   const traffic = setInterval(() => {
     n++;
     void send(`/products/${1 + (n % 45)}?ref=demo`);
-    if (n % 3 === 0) void send('/orders', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ item: `item-${n}` }) });
+    if (n % 3 === 0)
+      void send('/orders', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ item: `item-${n}` }),
+      });
     if (n % 17 === 0) void send('/boom');
     if (n % 5 === 0) void send('/healthz');
   }, 50);
@@ -118,7 +144,9 @@ async function main() {
       return;
     }
     const lines = text.split('\n').filter((l) => TELLING.some((re) => re.test(l)));
-    console.log(`--- ${new Date().toISOString()} a few lines of the exposition (${text.split('\n').filter((l) => l && !l.startsWith('#')).length} samples in all)`);
+    console.log(
+      `--- ${new Date().toISOString()} a few lines of the exposition (${text.split('\n').filter((l) => l && !l.startsWith('#')).length} samples in all)`,
+    );
     for (const l of lines.slice(0, 24)) console.log(l);
     console.log('');
   };

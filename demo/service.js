@@ -16,19 +16,32 @@ if (process.env.DEMO_EXIT_WITH_PARENT === '1') {
 function reachable(port) {
   return new Promise((resolve) => {
     const s = net.connect({ host: '127.0.0.1', port });
-    s.setTimeout(TIMEOUT_MS, () => { s.destroy(); resolve(false); });
+    s.setTimeout(TIMEOUT_MS, () => {
+      s.destroy();
+      resolve(false);
+    });
     s.once('error', () => resolve(false));
-    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
   });
 }
 
 async function usePostgres(port) {
   if (!(await reachable(port))) return { problem: `not reachable on 127.0.0.1:${port}` };
   const { Pool } = require('pg');
-  const pool = new Pool({ connectionString: `postgres://postgres@127.0.0.1:${port}/test`, max: 4, connectionTimeoutMillis: TIMEOUT_MS, query_timeout: TIMEOUT_MS });
+  const pool = new Pool({
+    connectionString: `postgres://postgres@127.0.0.1:${port}/test`,
+    max: 4,
+    connectionTimeoutMillis: TIMEOUT_MS,
+    query_timeout: TIMEOUT_MS,
+  });
   pool.on('error', () => {}); // an idle client losing its server must not end the demo
   try {
-    await pool.query('CREATE TABLE IF NOT EXISTS demo_orders (id serial PRIMARY KEY, item text NOT NULL, created_at timestamptz DEFAULT now())');
+    await pool.query(
+      'CREATE TABLE IF NOT EXISTS demo_orders (id serial PRIMARY KEY, item text NOT NULL, created_at timestamptz DEFAULT now())',
+    );
     return { pool };
   } catch (err) {
     await pool.end().catch(() => {});
@@ -39,7 +52,15 @@ async function usePostgres(port) {
 async function useRedis(port) {
   if (!(await reachable(port))) return { problem: `not reachable on 127.0.0.1:${port}` };
   const Redis = require('ioredis');
-  const redis = new Redis({ host: '127.0.0.1', port, connectionName: 'demo-cache', maxRetriesPerRequest: 1, connectTimeout: TIMEOUT_MS, commandTimeout: TIMEOUT_MS, retryStrategy: () => null });
+  const redis = new Redis({
+    host: '127.0.0.1',
+    port,
+    connectionName: 'demo-cache',
+    maxRetriesPerRequest: 1,
+    connectTimeout: TIMEOUT_MS,
+    commandTimeout: TIMEOUT_MS,
+    retryStrategy: () => null,
+  });
   redis.on('error', () => {});
   try {
     await redis.ping();
@@ -52,7 +73,10 @@ async function useRedis(port) {
 
 async function main() {
   const app = express();
-  const [pg, cache] = await Promise.all([usePostgres(Number(process.env.DEMO_PG_PORT || 5432)), useRedis(Number(process.env.DEMO_REDIS_PORT || 6379))]);
+  const [pg, cache] = await Promise.all([
+    usePostgres(Number(process.env.DEMO_PG_PORT || 5432)),
+    useRedis(Number(process.env.DEMO_REDIS_PORT || 6379)),
+  ]);
   const { pool } = pg;
   const { redis } = cache;
   const used = { postgres: pool !== undefined, redis: redis !== undefined, postgresProblem: pg.problem, redisProblem: cache.problem };

@@ -62,7 +62,11 @@ export function start(env: NodeJS.ProcessEnv = process.env): Autoprom | undefine
     if (config.disabled) return undefined;
     diag.setLogger(stderrLogger, { logLevel: config.logLevel, suppressOverrideMessage: true });
 
-    const registry = new Registry({ namespace: config.namespace, cardinalityLimit: config.cardinalityLimit, latencyBuckets: config.latencyBuckets });
+    const registry = new Registry({
+      namespace: config.namespace,
+      cardinalityLimit: config.cardinalityLimit,
+      latencyBuckets: config.latencyBuckets,
+    });
     const ctx: AreaContext = { config, registry, ownServers: new Set() };
 
     const views: ViewOptions[] = [];
@@ -87,7 +91,10 @@ export function start(env: NodeJS.ProcessEnv = process.env): Autoprom | undefine
       server = startMetricsEndpoint({ ports: config.ports, host: config.host, path: config.path, handle: exposition.handle });
       ctx.ownServers.add(server.server);
       // "Is it working?": at OTEL_LOG_LEVEL=info one line says where the endpoint listens.
-      if (config.logLevel >= DiagLogLevel.INFO) void server.port.then((p) => p !== undefined && warn(`metrics endpoint listening on http://${config.host ?? '0.0.0.0'}:${p}${config.path}`));
+      if (config.logLevel >= DiagLogLevel.INFO)
+        void server.port.then(
+          (p) => p !== undefined && warn(`metrics endpoint listening on http://${config.host ?? '0.0.0.0'}:${p}${config.path}`),
+        );
     }
     if (config.otlp) {
       const otlp = loadOtlpReader(registry, config.exportIntervalMillis);
@@ -108,7 +115,8 @@ export function start(env: NodeJS.ProcessEnv = process.env): Autoprom | undefine
 
 function loadOtlpReader(registry: Registry, exportIntervalMillis: number): IMetricReader | undefined {
   try {
-    const { OTLPMetricExporter } = require('@opentelemetry/exporter-metrics-otlp-http') as typeof import('@opentelemetry/exporter-metrics-otlp-http');
+    const { OTLPMetricExporter } =
+      require('@opentelemetry/exporter-metrics-otlp-http') as typeof import('@opentelemetry/exporter-metrics-otlp-http');
     const { PeriodicExportingMetricReader } = require('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
     return new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter(), exportIntervalMillis, metricProducers: [registry] });
   } catch (err) {

@@ -65,8 +65,12 @@ function metricsUrl(source: string | number): string {
 async function readExposition(source: MetricsSource): Promise<string> {
   if (source === undefined) {
     const running = runningInstance();
-    if (running === undefined) throw new Error('autoprom testutils: autoprom is not running in this process; run the tests with --require autoprom/register (or --import), or pass the application\'s metrics URL');
-    if (running.renderExposition === undefined) throw new Error('autoprom testutils: this process serves no Prometheus exposition (OTEL_METRICS_EXPORTER has no `prometheus`)');
+    if (running === undefined)
+      throw new Error(
+        "autoprom testutils: autoprom is not running in this process; run the tests with --require autoprom/register (or --import), or pass the application's metrics URL",
+      );
+    if (running.renderExposition === undefined)
+      throw new Error('autoprom testutils: this process serves no Prometheus exposition (OTEL_METRICS_EXPORTER has no `prometheus`)');
     return running.renderExposition();
   }
   const url = metricsUrl(source);
@@ -111,7 +115,12 @@ export async function snapshot(source?: MetricsSource): Promise<MetricsSnapshot>
 }
 
 /** `after.value(name, labels) - before.value(name, labels)`. */
-export function delta(before: MetricsSnapshot, after: MetricsSnapshot, name: string, labels: Readonly<Record<string, string>> = {}): number {
+export function delta(
+  before: MetricsSnapshot,
+  after: MetricsSnapshot,
+  name: string,
+  labels: Readonly<Record<string, string>> = {},
+): number {
   return after.value(name, labels) - before.value(name, labels);
 }
 
@@ -124,17 +133,37 @@ function describe(name: string, labels: Readonly<Record<string, string>>): strin
  * Asserts that `name{labels}` moved by exactly `expected` since `before` (django's
  * `assert_metric_diff`). Throws an AssertionError saying what it moved by.
  */
-export async function assertMetricDelta(before: MetricsSnapshot, expected: number, name: string, labels: Readonly<Record<string, string>> = {}): Promise<void> {
+export async function assertMetricDelta(
+  before: MetricsSnapshot,
+  expected: number,
+  name: string,
+  labels: Readonly<Record<string, string>> = {},
+): Promise<void> {
   const actual = await before.delta(name, labels);
   if (actual !== expected) {
-    throw new AssertionError({ message: `${describe(name, labels)} moved by ${actual}, expected ${expected}`, actual, expected, operator: 'assertMetricDelta' });
+    throw new AssertionError({
+      message: `${describe(name, labels)} moved by ${actual}, expected ${expected}`,
+      actual,
+      expected,
+      operator: 'assertMetricDelta',
+    });
   }
 }
 
 /** Asserts that `name{labels}` is exactly `expected` now (django's `assert_metric_equal`). */
-export async function assertMetricEquals(expected: number, name: string, labels: Readonly<Record<string, string>> = {}, source?: MetricsSource): Promise<void> {
+export async function assertMetricEquals(
+  expected: number,
+  name: string,
+  labels: Readonly<Record<string, string>> = {},
+  source?: MetricsSource,
+): Promise<void> {
   const actual = (await snapshot(source)).value(name, labels);
   if (actual !== expected) {
-    throw new AssertionError({ message: `${describe(name, labels)} is ${actual}, expected ${expected}`, actual, expected, operator: 'assertMetricEquals' });
+    throw new AssertionError({
+      message: `${describe(name, labels)} is ${actual}, expected ${expected}`,
+      actual,
+      expected,
+      operator: 'assertMetricEquals',
+    });
   }
 }

@@ -15,7 +15,12 @@ interface DemoRun {
 
 /** Starts `npm start`'s runner in its own process group (as a shell runs it), killed after 30 s at most. */
 function startDemo(env: Record<string, string>, args: string[] = ['--duration', '2']): DemoRun {
-  const child = spawn(process.execPath, [path.join(ROOT, 'demo', 'run.js'), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(process.execPath, [path.join(ROOT, 'demo', 'run.js'), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let out = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -70,7 +75,11 @@ describe('demo (npm start)', function () {
   });
 
   it('runs without them and says so', async () => {
-    const { code, out } = await runDemo({ PROMETHEUS_METRICS_EXPORT_PORT: String(await freePort()), DEMO_PG_PORT: '1', DEMO_REDIS_PORT: '1' });
+    const { code, out } = await runDemo({
+      PROMETHEUS_METRICS_EXPORT_PORT: String(await freePort()),
+      DEMO_PG_PORT: '1',
+      DEMO_REDIS_PORT: '1',
+    });
     assert.equal(code, 0, out);
     assert.match(out, /PostgreSQL: not reachable on 127\.0\.0\.1:1/);
     assert.match(out, /Redis: {6}not reachable on 127\.0\.0\.1:1/);
@@ -78,7 +87,7 @@ describe('demo (npm start)', function () {
     assert.doesNotMatch(out, /^django_db_execute_total/m);
   });
 
-  it('refuses a metrics port another server holds, instead of showing that server\'s pages as metrics', async () => {
+  it("refuses a metrics port another server holds, instead of showing that server's pages as metrics", async () => {
     const other = createHttpServer((req, res) => {
       res.statusCode = 404;
       res.setHeader('Content-Type', 'text/html');
@@ -105,7 +114,11 @@ describe('demo (npm start)', function () {
       assert.equal(held.code, 1, held.out);
       assert.match(held.out, /is already in use by another program/);
       // PostgreSQL and Redis ports that are neither: each reported as not usable, and the demo runs on.
-      const { code, out } = await runDemo({ PROMETHEUS_METRICS_EXPORT_PORT: String(await freePort()), DEMO_PG_PORT: String(silentPort), DEMO_REDIS_PORT: String(silentPort) });
+      const { code, out } = await runDemo({
+        PROMETHEUS_METRICS_EXPORT_PORT: String(await freePort()),
+        DEMO_PG_PORT: String(silentPort),
+        DEMO_REDIS_PORT: String(silentPort),
+      });
       assert.equal(code, 0, out);
       assert.match(out, new RegExp(`PostgreSQL: not usable on 127\\.0\\.0\\.1:${silentPort} \\(`));
       assert.match(out, new RegExp(`Redis: {6}not usable on 127\\.0\\.0\\.1:${silentPort} \\(`));

@@ -24,7 +24,10 @@ function promtool(args: string[]): { status: number | null; out: string } {
 
 /** A YAML list item for the helper's config, indented under `scrape_configs:`. */
 function asScrapeJob(job: unknown): string {
-  return dump([job]).split('\n').map((l) => `  ${l}`).join('\n');
+  return dump([job])
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
 }
 
 describe('ops: beyond one machine', function () {
@@ -42,7 +45,9 @@ describe('ops: beyond one machine', function () {
 
   it('the Collector pipeline uses only receivers, processors and exporters it defines, and adds no suffix to the names', () => {
     const c = readYaml(path.join(BEYOND, 'otel-collector.yaml')) as {
-      receivers: Record<string, unknown>; processors: Record<string, unknown>; exporters: Record<string, { add_metric_suffixes?: boolean }>;
+      receivers: Record<string, unknown>;
+      processors: Record<string, unknown>;
+      exporters: Record<string, { add_metric_suffixes?: boolean }>;
       service: { pipelines: { metrics: { receivers: string[]; processors: string[]; exporters: string[] } } };
     };
     const p = c.service.pipelines.metrics;
@@ -67,10 +72,12 @@ describe('ops: beyond one machine', function () {
       await app?.stop();
     });
 
-    it('a global Prometheus federates the leaf\'s recording rules with their own job and instance', async () => {
+    it("a global Prometheus federates the leaf's recording rules with their own job and instance", async () => {
       const leaf = await startPrometheus([`127.0.0.1:${app.metricsPort}`], `rule_files:\n  - '${RULES_FILE}'\n`);
       servers.push(leaf);
-      const shipped = readYaml(path.join(BEYOND, 'prometheus-federate.yml')) as { scrape_configs: Array<{ scrape_interval?: string; static_configs: Array<{ targets: string[] }> }> };
+      const shipped = readYaml(path.join(BEYOND, 'prometheus-federate.yml')) as {
+        scrape_configs: Array<{ scrape_interval?: string; static_configs: Array<{ targets: string[] }> }>;
+      };
       const job = structuredClone(shipped.scrape_configs[0]);
       job.scrape_interval = '1s';
       job.static_configs[0].targets = [`127.0.0.1:${leaf.port}`];
@@ -88,7 +95,10 @@ describe('ops: beyond one machine', function () {
     it('a Prometheus in agent mode remote-writes exact counts into the shared store', async () => {
       const store = await startPrometheus([], '', ['--web.enable-remote-write-receiver']);
       servers.push(store);
-      const shipped = readYaml(path.join(BEYOND, 'prometheus-agent.yml')) as { global: { external_labels: Record<string, string> }; remote_write: Array<{ url: string; headers?: Record<string, string> }> };
+      const shipped = readYaml(path.join(BEYOND, 'prometheus-agent.yml')) as {
+        global: { external_labels: Record<string, string> };
+        remote_write: Array<{ url: string; headers?: Record<string, string> }>;
+      };
       const remoteWrite = [{ ...shipped.remote_write[0], url: `http://127.0.0.1:${store.port}/api/v1/write` }];
       const extra = dump({ remote_write: remoteWrite });
       // The helper writes its own global block; the shipped external label rides on the target instead.
@@ -97,7 +107,11 @@ describe('ops: beyond one machine', function () {
       await store.waitFor(`count(up{job="app",instance="127.0.0.1:${app.metricsPort}"})`, 1, 30000);
       const before = (await snapshot(app.metricsPort)).value('django_http_requests_before_middlewares_total');
       await send(7);
-      await store.waitFor(`django_http_requests_before_middlewares_total{job="app",instance="127.0.0.1:${app.metricsPort}"}`, before + 7, 30000);
+      await store.waitFor(
+        `django_http_requests_before_middlewares_total{job="app",instance="127.0.0.1:${app.metricsPort}"}`,
+        before + 7,
+        30000,
+      );
       assert.ok(Object.keys(shipped.global.external_labels).length > 0);
     });
   });

@@ -71,7 +71,9 @@ describe('ops: scrape configs', function () {
       assert.equal(status, 0, out);
       return;
     }
-    console.warn('    !!! this promtool is built without Kubernetes discovery (Debian): checking the file with kubernetes_sd_configs replaced by file_sd_configs');
+    console.warn(
+      '    !!! this promtool is built without Kubernetes discovery (Debian): checking the file with kubernetes_sd_configs replaced by file_sd_configs',
+    );
     const dir = mkdtempSync(path.join(tmpdir(), 'autoprom-k8s-'));
     try {
       const doc = readYaml(K8S_PODS) as { rule_files: string[]; scrape_configs: ScrapeConfig[] };
@@ -87,7 +89,9 @@ describe('ops: scrape configs', function () {
   });
 
   it('every scrape config in ops/prometheus is one of the checked ones', () => {
-    const configs = readdirSync(PROM_DIR).filter((f) => f.startsWith('prometheus-')).sort();
+    const configs = readdirSync(PROM_DIR)
+      .filter((f) => f.startsWith('prometheus-'))
+      .sort();
     assert.deepEqual(configs, ['prometheus-kubernetes-pods.yml', 'prometheus-port-range.yml', 'prometheus-single.yml']);
   });
 
@@ -95,7 +99,15 @@ describe('ops: scrape configs', function () {
     let app: RunningApp;
     let prom: PrometheusServer;
     let dir: string;
-    const pod = (address: string, labels: Record<string, string>) => ({ targets: [address], labels: { __meta_kubernetes_namespace: 'shop', __meta_kubernetes_pod_label_app_kubernetes_io_name: 'shop-api', __meta_kubernetes_pod_phase: 'Running', ...labels } });
+    const pod = (address: string, labels: Record<string, string>) => ({
+      targets: [address],
+      labels: {
+        __meta_kubernetes_namespace: 'shop',
+        __meta_kubernetes_pod_label_app_kubernetes_io_name: 'shop-api',
+        __meta_kubernetes_pod_phase: 'Running',
+        ...labels,
+      },
+    });
 
     before(async () => {
       app = await startApp('pipeline-plain.js', { env: { PROMETHEUS_METRICS_EXPORT_PATH: '/internal/metrics' } });
@@ -106,12 +118,21 @@ describe('ops: scrape configs', function () {
         __meta_kubernetes_pod_annotation_prometheus_io_path: '/internal/metrics',
       });
       // The discovered address is the pod IP with its first container port (the app's, not the metrics one).
-      writeFileSync(path.join(dir, 'pods.json'), JSON.stringify([
-        pod(`127.0.0.1:${app.ready.port as number}`, { ...annotated(app.metricsPort), __meta_kubernetes_pod_name: 'shop-api-5f7c9-abcde' }),
-        pod('127.0.0.2:3000', { __meta_kubernetes_pod_name: 'no-annotation' }),
-        pod('127.0.0.3:3000', { ...annotated(9464), __meta_kubernetes_pod_name: 'finished', __meta_kubernetes_pod_phase: 'Succeeded' }),
-      ]));
-      const job = dump([podsJobFromFile(path.join(dir, 'pods.json'))]).split('\n').map((l) => `  ${l}`).join('\n');
+      writeFileSync(
+        path.join(dir, 'pods.json'),
+        JSON.stringify([
+          pod(`127.0.0.1:${app.ready.port as number}`, {
+            ...annotated(app.metricsPort),
+            __meta_kubernetes_pod_name: 'shop-api-5f7c9-abcde',
+          }),
+          pod('127.0.0.2:3000', { __meta_kubernetes_pod_name: 'no-annotation' }),
+          pod('127.0.0.3:3000', { ...annotated(9464), __meta_kubernetes_pod_name: 'finished', __meta_kubernetes_pod_phase: 'Succeeded' }),
+        ]),
+      );
+      const job = dump([podsJobFromFile(path.join(dir, 'pods.json'))])
+        .split('\n')
+        .map((l) => `  ${l}`)
+        .join('\n');
       prom = await startPrometheus([], job);
     });
     after(async () => {
@@ -123,24 +144,45 @@ describe('ops: scrape configs', function () {
     it('scrapes the annotated running pod at its annotated port and path, as job = its app label, and only it', async () => {
       await prom.waitFor('up{job="shop-api"}', 1);
       const body = (await (await fetch(`http://127.0.0.1:${prom.port}/api/v1/targets`)).json()) as {
-        data: { activeTargets: Array<{ scrapePool: string; scrapeUrl: string; labels: Record<string, string> }>; droppedTargets: Array<{ discoveredLabels: Record<string, string> }> };
+        data: {
+          activeTargets: Array<{ scrapePool: string; scrapeUrl: string; labels: Record<string, string> }>;
+          droppedTargets: Array<{ discoveredLabels: Record<string, string> }>;
+        };
       };
       const active = body.data.activeTargets.filter((t) => t.scrapePool === 'kubernetes-pods');
       assert.equal(active.length, 1);
       assert.equal(active[0].scrapeUrl, `http://127.0.0.1:${app.metricsPort}/internal/metrics`);
-      assert.deepEqual(active[0].labels, { instance: `127.0.0.1:${app.metricsPort}`, job: 'shop-api', namespace: 'shop', pod: 'shop-api-5f7c9-abcde' });
+      assert.deepEqual(active[0].labels, {
+        instance: `127.0.0.1:${app.metricsPort}`,
+        job: 'shop-api',
+        namespace: 'shop',
+        pod: 'shop-api-5f7c9-abcde',
+      });
       const dropped = body.data.droppedTargets.map((t) => t.discoveredLabels.__meta_kubernetes_pod_name).sort();
       assert.deepEqual(dropped, ['finished', 'no-annotation']);
       assert.equal((await prom.query('nodejs_version_info{job="shop-api",namespace="shop"}')).length, 1);
     });
   });
 
-  it('the PodMonitor selects the example Deployment\'s pods and scrapes its metrics port, which the annotations and the env agree on', () => {
+  it("the PodMonitor selects the example Deployment's pods and scrapes its metrics port, which the annotations and the env agree on", () => {
     const deployment = readYaml(path.join(OPS, 'kubernetes', 'deployment.yaml')) as {
-      spec: { template: { metadata: { labels: Record<string, string>; annotations: Record<string, string> }; spec: { containers: Array<{ env: Array<{ name: string; value: string }>; ports: Array<{ name: string; containerPort: number }> }> } } };
+      spec: {
+        template: {
+          metadata: { labels: Record<string, string>; annotations: Record<string, string> };
+          spec: {
+            containers: Array<{ env: Array<{ name: string; value: string }>; ports: Array<{ name: string; containerPort: number }> }>;
+          };
+        };
+      };
     };
     const monitor = readYaml(path.join(OPS, 'kubernetes', 'podmonitor.yaml')) as {
-      apiVersion: string; kind: string; spec: { selector: { matchLabels: Record<string, string> }; podMetricsEndpoints: Array<{ port: string; path: string }>; jobLabel: string };
+      apiVersion: string;
+      kind: string;
+      spec: {
+        selector: { matchLabels: Record<string, string> };
+        podMetricsEndpoints: Array<{ port: string; path: string }>;
+        jobLabel: string;
+      };
     };
     assert.equal(monitor.apiVersion, 'monitoring.coreos.com/v1');
     assert.equal(monitor.kind, 'PodMonitor');

@@ -18,7 +18,10 @@ describe('ops: Grafana dashboard (unit)', () => {
   it('is a Grafana 10+ dashboard with datasource, job and instance variables', () => {
     assert.ok(d.schemaVersion >= 38, `schemaVersion ${d.schemaVersion}`);
     assert.equal(d.uid, 'autoprom-service');
-    assert.deepEqual(d.templating.list.map((v) => `${v.name}:${v.type}`), ['datasource:datasource', 'job:query', 'instance:query']);
+    assert.deepEqual(
+      d.templating.list.map((v) => `${v.name}:${v.type}`),
+      ['datasource:datasource', 'job:query', 'instance:query'],
+    );
   });
 
   it('gives every panel a unique id, the datasource variable, and a place that overlaps no other', () => {
@@ -38,7 +41,10 @@ describe('ops: Grafana dashboard (unit)', () => {
   });
 
   it('has the rows the kit promises: HTTP by view, database, models, cache, runtime', () => {
-    assert.deepEqual(d.panels.filter((p) => p.type === 'row').map((p) => p.title), ['Overview', 'HTTP by view', 'Database', 'Models', 'Cache', 'Runtime']);
+    assert.deepEqual(
+      d.panels.filter((p) => p.type === 'row').map((p) => p.title),
+      ['Overview', 'HTTP by view', 'Database', 'Models', 'Cache', 'Runtime'],
+    );
   });
 
   it('filters every series selector of every query by $job and $instance', () => {

@@ -14,8 +14,14 @@ import { PG_URL, requirePostgres, requireRedis } from './helpers/services';
 /** Families the kit reads that are being built: a query of one may be empty while it is absent. */
 const NOT_BUILT_YET: ReadonlyArray<{ family: string; what: string }> = [
   { family: 'autoprom_eventloop_blocked_seconds', what: 'the gauge of the endpoint that answers while the event loop is blocked' },
-  { family: 'django_migrations_applied_total', what: 'the migration gauges (PROMETHEUS_EXPORT_MIGRATIONS=true); once built, this test needs a migration table to read' },
-  { family: 'django_migrations_unapplied_total', what: 'the migration gauges (PROMETHEUS_EXPORT_MIGRATIONS=true); once built, this test needs an unapplied migration' },
+  {
+    family: 'django_migrations_applied_total',
+    what: 'the migration gauges (PROMETHEUS_EXPORT_MIGRATIONS=true); once built, this test needs a migration table to read',
+  },
+  {
+    family: 'django_migrations_unapplied_total',
+    what: 'the migration gauges (PROMETHEUS_EXPORT_MIGRATIONS=true); once built, this test needs an unapplied migration',
+  },
 ];
 
 interface RangeSeries {
@@ -51,17 +57,26 @@ describe('ops kit: every dashboard panel and rule on a real Prometheus scraping 
   const counts: string[] = [];
 
   const get = async (pathname: string, init?: RequestInit) => {
-    const res = await fetch(`http://127.0.0.1:${app.ready.port as number}${pathname}`, { ...init, signal: init?.signal ?? AbortSignal.timeout(15000) });
+    const res = await fetch(`http://127.0.0.1:${app.ready.port as number}${pathname}`, {
+      ...init,
+      signal: init?.signal ?? AbortSignal.timeout(15000),
+    });
     await res.arrayBuffer();
     return res.status;
   };
-  const json = (method: string, body: unknown): RequestInit => ({ method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const json = (method: string, body: unknown): RequestInit => ({
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
   before(async () => {
     await requirePostgres();
     await requireRedis();
     const closedPort = await freePort();
-    app = await startApp('ops-app.js', { env: { OPS_PG_URL: PG_URL, OPS_PG_DOWN_URL: `postgres://postgres@127.0.0.1:${closedPort}/ops_down` } });
+    app = await startApp('ops-app.js', {
+      env: { OPS_PG_URL: PG_URL, OPS_PG_DOWN_URL: `postgres://postgres@127.0.0.1:${closedPort}/ops_down` },
+    });
     second = await startApp('pipeline-plain.js');
     prom = await startPrometheus([`127.0.0.1:${app.metricsPort}`, `127.0.0.1:${second.metricsPort}`], `rule_files:\n  - '${RULES_FILE}'\n`);
     await prom.waitFor(`up{instance="127.0.0.1:${app.metricsPort}"}`, 1);
@@ -79,7 +94,10 @@ describe('ops kit: every dashboard panel and rule on a real Prometheus scraping 
         get('/ops/missing-table'),
         get('/no/such/route'),
         (async () => {
-          const res = await fetch(`http://127.0.0.1:${app.ready.port as number}/api/users`, { ...json('POST', { name: `user ${round}` }), signal: AbortSignal.timeout(15000) });
+          const res = await fetch(`http://127.0.0.1:${app.ready.port as number}/api/users`, {
+            ...json('POST', { name: `user ${round}` }),
+            signal: AbortSignal.timeout(15000),
+          });
           const { id } = (await res.json()) as { id: number };
           await get(`/api/users/${id}`, json('PUT', { name: `renamed ${round}` }));
           if (round % 2 === 0) await get(`/api/users/${id}`, { method: 'DELETE' });
@@ -113,7 +131,8 @@ describe('ops kit: every dashboard panel and rule on a real Prometheus scraping 
     }
   });
   after(async () => {
-    if (counts.length > 0) console.log(`\n  result counts (series with data over the load window):\n${counts.map((c) => `    ${c}`).join('\n')}\n`);
+    if (counts.length > 0)
+      console.log(`\n  result counts (series with data over the load window):\n${counts.map((c) => `    ${c}`).join('\n')}\n`);
     await prom?.stop();
     await second?.stop('SIGKILL');
     await app?.stop('SIGKILL');
@@ -122,7 +141,9 @@ describe('ops kit: every dashboard panel and rule on a real Prometheus scraping 
   /** Evaluates `expr`; empty fails unless it reads a family that is not built yet (then it says so). */
   async function expectData(what: string, expr: string, instant = false): Promise<RangeSeries[]> {
     const result = instant
-      ? (await prom.query(expr)).map((s) => ({ metric: s.metric, values: [s.value] as Array<[number, string]> })).filter((s) => !Number.isNaN(Number(s.values[0][1])))
+      ? (await prom.query(expr))
+          .map((s) => ({ metric: s.metric, values: [s.value] as Array<[number, string]> }))
+          .filter((s) => !Number.isNaN(Number(s.values[0][1])))
       : await rangeQuery(prom, expr, loadStart, loadEnd);
     const missing = [...absent].filter((f) => readsFamily(expr, f));
     if (result.length === 0 && missing.length > 0) {
@@ -147,9 +168,14 @@ describe('ops kit: every dashboard panel and rule on a real Prometheus scraping 
       const m = /^label_values\((.+), (\w+)\)$/.exec(v.definition ?? '');
       assert.ok(m !== null, `variable ${v.name}: ${v.definition}`);
       const selector = interpolate(m[1], { job: 'app' });
-      const res = (await (await fetch(`http://127.0.0.1:${prom.port}/api/v1/label/${m[2]}/values?match[]=${encodeURIComponent(selector)}`)).json()) as { data: string[] };
+      const res = (await (
+        await fetch(`http://127.0.0.1:${prom.port}/api/v1/label/${m[2]}/values?match[]=${encodeURIComponent(selector)}`)
+      ).json()) as { data: string[] };
       counts.push(`variable ${v.name}: ${res.data.length}`);
-      assert.ok(res.data.includes(v.name === 'job' ? 'app' : `127.0.0.1:${app.metricsPort}`), `variable ${v.name}: ${JSON.stringify(res.data)}`);
+      assert.ok(
+        res.data.includes(v.name === 'job' ? 'app' : `127.0.0.1:${app.metricsPort}`),
+        `variable ${v.name}: ${JSON.stringify(res.data)}`,
+      );
     }
   });
 
@@ -161,15 +187,22 @@ describe('ops kit: every dashboard panel and rule on a real Prometheus scraping 
   });
 
   it('Prometheus evaluates every rule without an error', async () => {
-    const body = (await (await fetch(`http://127.0.0.1:${prom.port}/api/v1/rules`)).json()) as { data: { groups: Array<{ rules: Array<{ name: string; health: string; lastError?: string }> }> } };
+    const body = (await (await fetch(`http://127.0.0.1:${prom.port}/api/v1/rules`)).json()) as {
+      data: { groups: Array<{ rules: Array<{ name: string; health: string; lastError?: string }> }> };
+    };
     const loaded = body.data.groups.flatMap((g) => g.rules);
     assert.equal(loaded.length, rules().length);
     for (const r of loaded) assert.equal(r.health, 'ok', `${r.name}: ${r.lastError}`);
   });
 
   it('each alert names exactly what misbehaved in the load, and not what did not', async () => {
-    const byName = new Map(rules().filter((r) => r.alert !== undefined).map((r) => [r.alert!, r.expr]));
-    const labelsOf = async (alert: string, label: string) => new Set((await rangeQuery(prom, byName.get(alert)!, loadStart, loadEnd)).map((s) => s.metric[label]));
+    const byName = new Map(
+      rules()
+        .filter((r) => r.alert !== undefined)
+        .map((r) => [r.alert!, r.expr]),
+    );
+    const labelsOf = async (alert: string, label: string) =>
+      new Set((await rangeQuery(prom, byName.get(alert)!, loadStart, loadEnd)).map((s) => s.metric[label]));
     const errorViews = await labelsOf('AutopromHighErrorRatio', 'view');
     assert.ok(errorViews.has('/ops/fail') && errorViews.has('/ops/missing-table'), [...errorViews].join());
     assert.ok(!errorViews.has('/api/users/:id') && !errorViews.has('/api/users'), [...errorViews].join());

@@ -50,11 +50,13 @@ describe('README: day one, followed', function () {
     assert.match(text, /`autoprom: metrics endpoint listening on http:\/\/0\.0\.0\.0:9464\/metrics`/);
     const app = await startApp('pipeline-plain.js', { env: { OTEL_LOG_LEVEL: 'info' } });
     try {
-      const scrape = async () => (await app.scrapeText()).split('\n').filter((l) => /^(django_http_requests_before_middlewares_total|nodejs_version_info)/.test(l));
+      const scrape = async () =>
+        (await app.scrapeText()).split('\n').filter((l) => /^(django_http_requests_before_middlewares_total|nodejs_version_info)/.test(l));
       const before = await scrape();
       assert.equal(before.length, 2, before.join('\n'));
       assert.equal(app.stderr(), `autoprom: metrics endpoint listening on http://127.0.0.1:${app.metricsPort}/metrics\n`);
-      const count = (lines: string[]) => Number(lines.find((l) => l.startsWith('django_http_requests_before_middlewares_total'))!.split(' ')[1]);
+      const count = (lines: string[]) =>
+        Number(lines.find((l) => l.startsWith('django_http_requests_before_middlewares_total'))!.split(' ')[1]);
       await (await fetch(`http://127.0.0.1:${app.ready.port as number}/`)).text();
       assert.equal(count(await scrape()), count(before) + 1);
     } finally {
@@ -64,10 +66,14 @@ describe('README: day one, followed', function () {
 
   it('troubleshooting quotes the busy-port line exactly as autoprom prints it', async () => {
     const port = await freePort();
-    const first = await startApp('pipeline-plain.js', { env: { PROMETHEUS_METRICS_EXPORT_PORT: String(port), PROMETHEUS_METRICS_EXPORT_ADDRESS: '127.0.0.1' } });
+    const first = await startApp('pipeline-plain.js', {
+      env: { PROMETHEUS_METRICS_EXPORT_PORT: String(port), PROMETHEUS_METRICS_EXPORT_ADDRESS: '127.0.0.1' },
+    });
     try {
       await first.scrapeText();
-      const second = await startApp('pipeline-plain.js', { env: { PROMETHEUS_METRICS_EXPORT_PORT: String(port), PROMETHEUS_METRICS_EXPORT_ADDRESS: '127.0.0.1' } });
+      const second = await startApp('pipeline-plain.js', {
+        env: { PROMETHEUS_METRICS_EXPORT_PORT: String(port), PROMETHEUS_METRICS_EXPORT_ADDRESS: '127.0.0.1' },
+      });
       try {
         const quoted = /`(autoprom: cannot listen on [^`]+)`/.exec(section('Troubleshooting'));
         assert.ok(quoted !== null);
@@ -87,7 +93,9 @@ describe('README: day one, followed', function () {
     assert.ok(named.size >= 6, [...named].join());
     for (const f of named) assert.ok(existsSync(path.join(ROOT, f)), `README names ${f}, which does not exist`);
     const opsReadme = readFileSync(path.join(OPS, 'README.md'), 'utf8');
-    for (const f of filesUnder(OPS).map((full) => path.relative(OPS, full)).filter((f) => f !== 'README.md')) {
+    for (const f of filesUnder(OPS)
+      .map((full) => path.relative(OPS, full))
+      .filter((f) => f !== 'README.md')) {
       const named = opsReadme.includes(`\`${f}\``) || opsReadme.includes(`\`${path.dirname(f)}/\``);
       assert.ok(named || f.endsWith('.test.yml'), `ops/README.md does not name ${f}`);
     }

@@ -25,7 +25,9 @@ interface AlertTest {
 
 describe('ops: Prometheus alert and recording rules (promtool)', function () {
   this.timeout(120000);
-  const alerts = rules().filter((r) => r.alert !== undefined).map((r) => r.alert!);
+  const alerts = rules()
+    .filter((r) => r.alert !== undefined)
+    .map((r) => r.alert!);
 
   it('promtool check rules accepts every rule', () => {
     const { status, out } = promtool(['check', 'rules', RULES_FILE]);
@@ -35,8 +37,16 @@ describe('ops: Prometheus alert and recording rules (promtool)', function () {
 
   it('covers what the kit promises: error rate, latency, DB errors, cache hit ratio, blocked loop, migrations, target down', () => {
     assert.deepEqual(alerts, [
-      'AutopromTargetDown', 'AutopromHighErrorRatio', 'AutopromHighLatency', 'AutopromDatabaseErrors', 'AutopromDatabaseConnectionErrors',
-      'AutopromCacheHitRatioLow', 'AutopromCacheReadFailures', 'AutopromEventLoopBlocked', 'AutopromEventLoopLagHigh', 'AutopromMigrationsUnapplied',
+      'AutopromTargetDown',
+      'AutopromHighErrorRatio',
+      'AutopromHighLatency',
+      'AutopromDatabaseErrors',
+      'AutopromDatabaseConnectionErrors',
+      'AutopromCacheHitRatioLow',
+      'AutopromCacheReadFailures',
+      'AutopromEventLoopBlocked',
+      'AutopromEventLoopLagHigh',
+      'AutopromMigrationsUnapplied',
     ]);
   });
 
@@ -51,8 +61,14 @@ describe('ops: Prometheus alert and recording rules (promtool)', function () {
     const cases = doc.tests.flatMap((t) => t.alert_rule_test ?? []);
     for (const alert of alerts) {
       const mine = cases.filter((c) => c.alertname === alert);
-      assert.ok(mine.some((c) => (c.exp_alerts ?? []).length > 0), `${alert} has no test where it fires`);
-      assert.ok(mine.some((c) => (c.exp_alerts ?? []).length === 0), `${alert} has no test where it stays silent`);
+      assert.ok(
+        mine.some((c) => (c.exp_alerts ?? []).length > 0),
+        `${alert} has no test where it fires`,
+      );
+      assert.ok(
+        mine.some((c) => (c.exp_alerts ?? []).length === 0),
+        `${alert} has no test where it stays silent`,
+      );
     }
   });
 
@@ -62,7 +78,10 @@ describe('ops: Prometheus alert and recording rules (promtool)', function () {
       copyFileSync(RULES_TEST_FILE, path.join(dir, 'autoprom-rules.test.yml'));
       const doc = readYaml(RULES_FILE) as { groups: Array<{ rules: Array<{ alert?: string; expr: string }> }> };
       for (const alert of alerts) {
-        for (const [mutation, expr] of [['never fires', 'vector(1) unless vector(1)'], ['always fires', 'vector(1)']]) {
+        for (const [mutation, expr] of [
+          ['never fires', 'vector(1) unless vector(1)'],
+          ['always fires', 'vector(1)'],
+        ]) {
           const mutated = structuredClone(doc);
           for (const g of mutated.groups) for (const r of g.rules) if (r.alert === alert) r.expr = expr;
           writeFileSync(path.join(dir, 'autoprom-rules.yml'), dump(mutated));

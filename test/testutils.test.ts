@@ -27,18 +27,23 @@ const MOCHA = path.join(ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js');
 const MOCHA_SPEC = path.join(APPS, 'ops-testutils-mocha.spec.js');
 const NODE_TEST = path.join(APPS, 'ops-testutils-node.test.mjs');
 
-describe('testutils: exact metric deltas in users\' own tests', function () {
+describe("testutils: exact metric deltas in users' own tests", function () {
   this.timeout(60000);
 
   it('a mocha suite under --require autoprom/register passes with exact deltas', async () => {
-    const { code, out } = await run(['--require', REGISTER_CJS, MOCHA, '--no-config', MOCHA_SPEC], { PROMETHEUS_METRICS_EXPORT_PORT: String(await freePort()) });
+    const { code, out } = await run(['--require', REGISTER_CJS, MOCHA, '--no-config', MOCHA_SPEC], {
+      PROMETHEUS_METRICS_EXPORT_PORT: String(await freePort()),
+    });
     assert.equal(code, 0, out);
     assert.match(out, /2 passing/);
     assert.doesNotMatch(out, /failing/);
   });
 
   it('a mocha suite fails when a delta is wrong, saying what the series moved by', async () => {
-    const { code, out } = await run(['--require', REGISTER_CJS, MOCHA, '--no-config', MOCHA_SPEC], { PROMETHEUS_METRICS_EXPORT_PORT: String(await freePort()), OPS_TESTUTILS_WRONG: '1' });
+    const { code, out } = await run(['--require', REGISTER_CJS, MOCHA, '--no-config', MOCHA_SPEC], {
+      PROMETHEUS_METRICS_EXPORT_PORT: String(await freePort()),
+      OPS_TESTUTILS_WRONG: '1',
+    });
     assert.equal(code, 1, out);
     assert.match(out, /2 passing/);
     assert.match(out, /1 failing/);
@@ -46,14 +51,19 @@ describe('testutils: exact metric deltas in users\' own tests', function () {
   });
 
   it('a node:test suite (ES module) under node --import autoprom/register --test passes with exact deltas', async () => {
-    const { code, out } = await run(['--import', `file://${REGISTER_ESM}`, '--test', '--test-reporter=tap', NODE_TEST], { PROMETHEUS_METRICS_EXPORT_PORT: String(await freePort()) });
+    const { code, out } = await run(['--import', `file://${REGISTER_ESM}`, '--test', '--test-reporter=tap', NODE_TEST], {
+      PROMETHEUS_METRICS_EXPORT_PORT: String(await freePort()),
+    });
     assert.equal(code, 0, out);
     assert.match(out, /^# pass 2$/m);
     assert.match(out, /^# fail 0$/m);
   });
 
   it('a node:test suite fails when a delta is wrong, saying what the series moved by', async () => {
-    const { code, out } = await run(['--import', `file://${REGISTER_ESM}`, '--test', '--test-reporter=tap', NODE_TEST], { PROMETHEUS_METRICS_EXPORT_PORT: String(await freePort()), OPS_TESTUTILS_WRONG: '1' });
+    const { code, out } = await run(['--import', `file://${REGISTER_ESM}`, '--test', '--test-reporter=tap', NODE_TEST], {
+      PROMETHEUS_METRICS_EXPORT_PORT: String(await freePort()),
+      OPS_TESTUTILS_WRONG: '1',
+    });
     assert.equal(code, 1, out);
     assert.match(out, /^# pass 2$/m);
     assert.match(out, /^# fail 1$/m);
@@ -95,7 +105,11 @@ describe('testutils: parsing and arithmetic (unit)', () => {
 
   it('parseExposition reads names, labels (escapes included), values and skips comments', () => {
     assert.equal(snap.samples.length, 7);
-    assert.deepEqual(snap.samplesOf('django_http_requests_latency_seconds_by_view_method_bucket')[1].labels, { view: '/b "q"', method: 'POST', le: '+Inf' });
+    assert.deepEqual(snap.samplesOf('django_http_requests_latency_seconds_by_view_method_bucket')[1].labels, {
+      view: '/b "q"',
+      method: 'POST',
+      le: '+Inf',
+    });
     assert.equal(snap.value('odd_gauge'), Infinity);
   });
 
@@ -113,7 +127,11 @@ describe('testutils: parsing and arithmetic (unit)', () => {
   });
 
   it('delta is after minus before, a series new in after counting from 0', () => {
-    const after = new MetricsSnapshot(parseExposition(`${text.replace('{status="200"} 7', '{status="200"} 10')}django_http_responses_total_by_status_total{status="500"} 1\n`));
+    const after = new MetricsSnapshot(
+      parseExposition(
+        `${text.replace('{status="200"} 7', '{status="200"} 10')}django_http_responses_total_by_status_total{status="500"} 1\n`,
+      ),
+    );
     assert.equal(delta(snap, after, 'django_http_responses_total_by_status_total', { status: '500' }), 1);
     assert.equal(delta(snap, after, 'django_http_responses_total_by_status_total', { status: '200' }), 3);
     assert.equal(delta(snap, after, 'process_start_time_seconds'), 0);

@@ -60,9 +60,13 @@ export function startMetricsEndpoint(options: MetricsEndpointOptions): MetricsEn
         return;
       }
       if (options.ports.length > 1) {
-        warn(`no free port in PROMETHEUS_METRICS_EXPORT_PORT_RANGE (${options.ports[0]}-${options.ports[options.ports.length - 1]}, last error ${err.code ?? err.message}); metrics endpoint not started, the application runs on`);
+        warn(
+          `no free port in PROMETHEUS_METRICS_EXPORT_PORT_RANGE (${options.ports[0]}-${options.ports[options.ports.length - 1]}, last error ${err.code ?? err.message}); metrics endpoint not started, the application runs on`,
+        );
       } else {
-        warn(`cannot listen on ${where(options.ports[0])} (${err.code ?? err.message}); metrics endpoint not started, the application runs on`);
+        warn(
+          `cannot listen on ${where(options.ports[0])} (${err.code ?? err.message}); metrics endpoint not started, the application runs on`,
+        );
       }
       resolve(undefined);
     });

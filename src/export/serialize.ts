@@ -192,9 +192,11 @@ function warnConflict(seen: Set<string>, kind: string, name: string, first: stri
   if (seen.has(key)) return;
   seen.add(key);
   const values = `${quoted(first)}, ${quoted(second)}`;
-  diag.warn(selected === undefined
-    ? `Conflicting ${kind} comments for metric "${name}": ${values}; dropping the metric.`
-    : `Conflicting ${kind} comments for metric "${name}": ${values}; exporting ${quoted(selected)}.`);
+  diag.warn(
+    selected === undefined
+      ? `Conflicting ${kind} comments for metric "${name}": ${values}; dropping the metric.`
+      : `Conflicting ${kind} comments for metric "${name}": ${values}; exporting ${quoted(selected)}.`,
+  );
 }
 
 /** Metrics grouped by exposed name in first-seen order; a type clash drops the name. */

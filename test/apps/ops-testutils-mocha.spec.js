@@ -20,7 +20,11 @@ describe('an app tested with autoprom/testutils (mocha)', () => {
   it('counts exactly the requests the test sent', async () => {
     const before = await snapshot();
     for (let i = 0; i < 3; i++) await (await fetch(`${base}/users/${i}`)).text();
-    await assertMetricDelta(before, 3, 'django_http_responses_total_by_status_view_method_total', { view: '/users/:id', method: 'GET', status: '200' });
+    await assertMetricDelta(before, 3, 'django_http_responses_total_by_status_view_method_total', {
+      view: '/users/:id',
+      method: 'GET',
+      status: '200',
+    });
     assert.strictEqual(await before.delta('django_http_requests_total_by_method_total', { method: 'GET' }), 3);
     const after = await snapshot();
     assert.strictEqual(delta(before, after, 'django_http_requests_latency_seconds_by_view_method_count', { view: '/users/:id' }), 3);

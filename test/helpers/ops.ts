@@ -59,7 +59,9 @@ export function dashboard(): Dashboard {
 }
 
 export function dashboardQueries(): DashboardQuery[] {
-  return dashboard().panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, refId: t.refId, expr: t.expr, instant: t.instant === true })));
+  return dashboard().panels.flatMap((p) =>
+    (p.targets ?? []).map((t) => ({ panel: p.title, refId: t.refId, expr: t.expr, instant: t.instant === true })),
+  );
 }
 
 /**

@@ -43,7 +43,13 @@ export async function startPrometheus(targets: string[], extraConfig = '', flags
   let log = '';
   const child: ChildProcess = spawn(
     'prometheus',
-    [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.${flags.includes('--enable-feature=agent') ? 'agent' : 'tsdb'}.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn', ...flags],
+    [
+      `--config.file=${path.join(dir, 'prometheus.yml')}`,
+      `--storage.${flags.includes('--enable-feature=agent') ? 'agent' : 'tsdb'}.path=${path.join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+      ...flags,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
@@ -51,7 +57,11 @@ export async function startPrometheus(targets: string[], extraConfig = '', flags
 
   const query = async (expr: string) => {
     const res = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(expr)}`);
-    const body = (await res.json()) as { status: string; data?: { result: Array<{ metric: Record<string, string>; value: [number, string] }> }; error?: string };
+    const body = (await res.json()) as {
+      status: string;
+      data?: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
+      error?: string;
+    };
     if (body.status !== 'success') throw new Error(`query ${expr}: ${body.error ?? res.status}`);
     return body.data!.result;
   };
