@@ -115,7 +115,7 @@ async function main() {
     throw new TypeError('the demo fails on purpose');
   });
   app.get('/healthz', (req, res) => res.send('ok'));
-  app.use((err, req, res, next) => res.status(500).json({ error: err.message }));
+  app.use((err, req, res, _next) => res.status(500).json({ error: err.message }));
 
   const server = app.listen(Number(process.env.DEMO_PORT || 0), '127.0.0.1', () => {
     process.stdout.write(`READY ${JSON.stringify({ port: server.address().port, used })}\n`);

@@ -8,7 +8,7 @@ import { registerInstrumentations, type Instrumentation } from '@opentelemetry/i
 import { MeterProvider, type IMetricReader, type ViewOptions } from '@opentelemetry/sdk-metrics';
 import { parseConfig, type Config, type InstrumentationName } from './config';
 import type { AreaContext, AreaSetup } from './core/area';
-import { warn } from './core/log';
+import { errorText, warn } from './core/log';
 import { Registry } from './core/registry';
 import { Exposition } from './export/exposition';
 import { startMetricsEndpoint, type MetricsEndpoint } from './export/endpoint';
@@ -69,16 +69,16 @@ export function start(env: NodeJS.ProcessEnv = process.env): Autoprom | undefine
     });
     const ctx: AreaContext = { config, registry, ownServers: new Set() };
 
-    const views: ViewOptions[] = [];
+    const otelViews: ViewOptions[] = [];
     const instrumentations: Instrumentation[] = [];
     for (const area of AREAS) {
       if (!area.names.some((n) => config.instrumentations.has(n))) continue;
       try {
         const setup = area.load()(ctx);
-        views.push(...(setup.views ?? []));
+        otelViews.push(...(setup.otelViews ?? []));
         instrumentations.push(...(setup.instrumentations ?? []));
       } catch (err) {
-        warn(`could not enable ${area.names.join('/')} metrics: ${(err as Error)?.message ?? String(err)}`);
+        warn(`could not enable ${area.names.join('/')} metrics: ${errorText(err)}`);
       }
     }
 
@@ -101,14 +101,14 @@ export function start(env: NodeJS.ProcessEnv = process.env): Autoprom | undefine
       if (otlp !== undefined) readers.push(otlp);
     }
 
-    const meterProvider = new MeterProvider({ views, readers });
+    const meterProvider = new MeterProvider({ views: otelViews, readers });
     metrics.setGlobalMeterProvider(meterProvider);
     registerInstrumentations({ instrumentations: [...instrumentations], meterProvider });
     running = { config, registry, meterProvider, exposition, server };
     setRunningInstance({ config, registry, handleScrape: exposition?.handle, renderExposition: exposition?.render.bind(exposition) });
     return running;
   } catch (err) {
-    warn(`could not start (the application runs on unmeasured): ${(err as Error)?.stack ?? String(err)}`);
+    warn(`could not start (the application runs on unmeasured): ${errorText(err, true)}`);
     return undefined;
   }
 }
@@ -120,7 +120,7 @@ function loadOtlpReader(registry: Registry, exportIntervalMillis: number): IMetr
     const { PeriodicExportingMetricReader } = require('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
     return new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter(), exportIntervalMillis, metricProducers: [registry] });
   } catch (err) {
-    warn(`OTEL_METRICS_EXPORTER=otlp: could not start the OTLP exporter: ${(err as Error)?.message ?? String(err)}`);
+    warn(`OTEL_METRICS_EXPORTER=otlp: could not start the OTLP exporter: ${errorText(err)}`);
     return undefined;
   }
 }

@@ -5,7 +5,6 @@ import * as path from 'node:path';
 import { ROOT } from './helpers/child';
 import { dashboard, dashboardQueries, DASHBOARD_FILE, interpolate, readsFamily } from './helpers/ops';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { renderDashboard } = require(path.join(ROOT, 'scripts', 'ops-dashboard.js')) as { renderDashboard: () => string };
 
 describe('ops: Grafana dashboard (unit)', () => {

@@ -12,8 +12,9 @@ export interface AreaContext {
   readonly ownServers: Set<object>;
 }
 
-/** What an area hands back: instrumentations to register and Views for the MeterProvider. */
+/** What an area hands back: instrumentations to register and OpenTelemetry Views for the MeterProvider. */
 export interface AreaSetup {
   readonly instrumentations?: readonly Instrumentation[];
-  readonly views?: readonly ViewOptions[];
+  /** Stream configurations (OpenTelemetry Views, built by core/otel-views.ts); not django's `view` label. */
+  readonly otelViews?: readonly ViewOptions[];
 }

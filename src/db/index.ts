@@ -1,12 +1,12 @@
 import type { Attributes } from '@opentelemetry/api';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
-import { AggregationType, type IAttributesProcessor, type ViewOptions } from '@opentelemetry/sdk-metrics';
-import { family } from '../catalogue';
+import type { IAttributesProcessor, ViewOptions } from '@opentelemetry/sdk-metrics';
 import type { AreaContext, AreaSetup } from '../core/area';
 import { warn } from '../core/log';
-import { exposedName, resolveBuckets } from '../core/registry';
+import { boundedView, dropView, renameView } from '../core/otel-views';
 import { AUTOPROM_PG_METER, createPgMetricsInstrumentation } from './pg';
-import { DbSeries, VENDOR } from './series';
+import { dbErrorType } from './errors';
+import { SqlClientMetrics } from './sql-client';
 
 /** Meter name of @opentelemetry/instrumentation-pg (its package name). */
 export const PG_METER = '@opentelemetry/instrumentation-pg';
@@ -15,40 +15,30 @@ export const PG_METER = '@opentelemetry/instrumentation-pg';
 export const pgDurationProcessor: IAttributesProcessor = {
   process(incoming: Attributes): Attributes {
     const db = incoming['db.namespace'];
-    return { alias: typeof db === 'string' && db !== '' ? db : 'unknown', vendor: VENDOR };
+    return { alias: typeof db === 'string' && db !== '' ? db : 'unknown', vendor: 'postgresql' };
   },
 };
 
 /** django_db_* and django_model_* from pg and pg-pool. */
 export function setupPg(ctx: AreaContext): AreaSetup {
-  const series = new DbSeries(ctx.registry);
+  const metrics = new SqlClientMetrics(ctx.registry, 'postgresql', dbErrorType);
   // Metrics only: no parent span is needed, no connect spans are made, no values are read.
   const otel = new PgInstrumentation({ requireParentSpan: false, ignoreConnectSpans: true, enhancedDatabaseReporting: false });
   disableOtelPoolCounters(otel);
   // Constructed second, so its module hooks run after instrumentation-pg's and its wrappers sit
   // outside instrumentation-pg's (which re-wraps, and would otherwise unwrap, what it finds).
-  const own = createPgMetricsInstrumentation(ctx, series, otelDurationRecorder(otel));
+  const own = createPgMetricsInstrumentation(ctx, metrics, otelDurationRecorder(otel));
 
-  const duration = family('django_db_query_duration_seconds');
-  const views: ViewOptions[] = [
-    {
-      meterName: PG_METER,
-      instrumentName: 'db.client.operation.duration',
-      name: exposedName(duration, ctx.config.namespace),
-      description: duration.help,
-      attributesProcessors: [pgDurationProcessor],
-      aggregation: {
-        type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM,
-        options: { boundaries: [...resolveBuckets(duration.buckets, ctx.config.latencyBuckets)], recordMinMax: false },
-      },
-      aggregationCardinalityLimit: ctx.config.cardinalityLimit,
-    },
+  const otelViews: ViewOptions[] = [
+    renameView('django_db_query_duration_seconds', { meterName: PG_METER, instrumentName: 'db.client.operation.duration' }, ctx.config, [
+      pgDurationProcessor,
+    ]),
     // Its pool counters are replaced by autoprom's gauges (see disableOtelPoolCounters).
-    { meterName: PG_METER, instrumentName: 'db.client.connection.*', aggregation: { type: AggregationType.DROP } },
+    dropView({ meterName: PG_METER, instrumentName: 'db.client.connection.*' }),
     // autoprom's pool gauges, bounded by the configured limit like every labelled family.
-    { meterName: AUTOPROM_PG_METER, instrumentName: '*', aggregationCardinalityLimit: ctx.config.cardinalityLimit },
+    boundedView({ meterName: AUTOPROM_PG_METER, instrumentName: '*' }, ctx.config),
   ];
-  return { instrumentations: [otel, own], views };
+  return { instrumentations: [otel, own], otelViews };
 }
 
 /**

@@ -6,10 +6,9 @@
  */
 import type { Attributes, MeterProvider } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
-import { AggregationType, type ViewOptions } from '@opentelemetry/sdk-metrics';
-import { family } from '../catalogue';
+import type { ViewOptions } from '@opentelemetry/sdk-metrics';
 import type { Config } from '../config';
-import { exposedName, resolveBuckets } from '../core/registry';
+import { dropView, renameView } from '../core/otel-views';
 import { clientHostLabel, methodLabel, statusLabel } from './labels';
 
 const CLIENT_DURATION = 'http.client.request.duration';
@@ -55,25 +54,17 @@ function onClientMeter(instrumentation: Instrumentation): Instrumentation {
   return instrumentation;
 }
 
-export function clientViews(config: Config): ViewOptions[] {
-  const spec = family('http_client_request_duration_seconds');
-  const view = (meterName: string): ViewOptions => ({
-    instrumentName: CLIENT_DURATION,
-    meterName,
-    name: exposedName(spec, config.namespace),
-    description: spec.help,
-    attributesProcessors: [{ process: clientLabels }],
-    aggregation: {
-      type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM,
-      options: { boundaries: [...resolveBuckets(spec.buckets, config.latencyBuckets)] },
-    },
-    aggregationCardinalityLimit: config.cardinalityLimit,
-  });
+export function clientOtelViews(config: Config): ViewOptions[] {
   const views: ViewOptions[] = [];
-  if (config.instrumentations.has('http') || config.instrumentations.has('undici')) views.push(view(CLIENT_METER));
+  if (config.instrumentations.has('http') || config.instrumentations.has('undici')) {
+    views.push(
+      renameView('http_client_request_duration_seconds', { meterName: CLIENT_METER, instrumentName: CLIENT_DURATION }, config, [
+        { process: clientLabels },
+      ]),
+    );
+  }
   // The server side is measured by autoprom itself; never expose OpenTelemetry's copy.
-  if (config.instrumentations.has('http'))
-    views.push({ instrumentName: SERVER_DURATION, meterName: CLIENT_METER, aggregation: { type: AggregationType.DROP } });
+  if (config.instrumentations.has('http')) views.push(dropView({ meterName: CLIENT_METER, instrumentName: SERVER_DURATION }));
   return views;
 }
 

@@ -1,7 +1,7 @@
 import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
 import type { AreaContext, AreaSetup } from '../core/area';
 import { ProcessMetricsInstrumentation } from './process-metrics';
-import { runtimeViews } from './views';
+import { runtimeOtelViews } from './otel-views';
 
 /** prom-client's collectDefaultMetrics default: event loop delay sampled every 10 ms. */
 const EVENT_LOOP_RESOLUTION_MS = 10;
@@ -19,6 +19,6 @@ export function setupRuntime(ctx: AreaContext): AreaSetup {
       new RuntimeNodeInstrumentation({ monitoringPrecision: EVENT_LOOP_RESOLUTION_MS }),
       new ProcessMetricsInstrumentation({ namespace, cardinalityLimit }),
     ],
-    views: runtimeViews({ namespace, cardinalityLimit, latencyBuckets }),
+    otelViews: runtimeOtelViews({ namespace, cardinalityLimit, latencyBuckets }),
   };
 }

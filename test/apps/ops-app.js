@@ -122,7 +122,7 @@ app.get('/ops/pool-burst', async (req, res, next) => {
     next(err);
   }
 });
-app.use((err, req, res, next) => res.status(500).json({ error: err.message }));
+app.use((err, req, res, _next) => res.status(500).json({ error: err.message }));
 
 async function main() {
   await pool.query('DROP TABLE IF EXISTS ap_ops_users');

@@ -1,3 +1,4 @@
+/* global describe, before, after, it */
 // A user's own mocha tests of an express app, asserting metric deltas with autoprom/testutils.
 // Run under the preload: node --require autoprom/register node_modules/mocha/bin/mocha.js <this file>
 const assert = require('node:assert');
