@@ -3,7 +3,7 @@
  * instrumentations created before the application loads its modules, one MeterProvider
  * with the catalogue's Views, and the readers (Prometheus endpoint, OTLP push).
  */
-import { diag, type DiagLogger } from '@opentelemetry/api';
+import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
 import { MeterProvider, type IMetricReader, type ViewOptions } from '@opentelemetry/sdk-metrics';
 import { parseConfig, type Config, type InstrumentationName } from './config';
@@ -117,6 +117,11 @@ export function start(env: NodeJS.ProcessEnv = process.env): Autoprom | undefine
       readers.push(exposition.reader);
       server = startMetricsEndpoint({ ports: config.ports, host: config.host, path: config.path, handle: exposition.handle });
       ctx.ownServers.add(server.server);
+      // "Is it working?": at OTEL_LOG_LEVEL=info one line says where the endpoint listens.
+      if (config.logLevel >= DiagLogLevel.INFO)
+        void server.port.then(
+          (p) => p !== undefined && warn(`metrics endpoint listening on http://${config.host ?? '0.0.0.0'}:${p}${config.path}`),
+        );
     }
     if (config.otlp) {
       const otlp = createOtlpReader(registry, config.exportIntervalMillis);
@@ -127,7 +132,7 @@ export function start(env: NodeJS.ProcessEnv = process.env): Autoprom | undefine
     appOtelApi.registerGlobal(withLatencyBuckets(meterProvider, config.latencyBuckets));
     registerInstrumentations({ instrumentations: [...instrumentations], meterProvider });
     running = { config, registry, meterProvider, exposition, server };
-    setRunningInstance({ config, registry, handleScrape: exposition?.handle });
+    setRunningInstance({ config, registry, handleScrape: exposition?.handle, renderExposition: exposition?.render.bind(exposition) });
     return running;
   } catch (err) {
     warn(`could not start (the application runs on unmeasured): ${errorText(err, true)}`);
