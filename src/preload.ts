@@ -11,7 +11,7 @@ import type { AreaContext, AreaSetup } from './core/area';
 import { warn } from './core/log';
 import { Registry } from './core/registry';
 import { Exposition } from './export/exposition';
-import { startMetricsEndpoint, type MetricsEndpoint } from './export/endpoint';
+import { MetricsWorker } from './export/worker-host';
 import { setRunningInstance } from './core/instance';
 
 export interface Autoprom {
@@ -20,8 +20,8 @@ export interface Autoprom {
   readonly meterProvider: MeterProvider;
   /** The Prometheus pull reader and renderer, when the prometheus exporter is on. */
   readonly exposition: Exposition | undefined;
-  /** The metrics endpoint, when it was started. */
-  readonly server: MetricsEndpoint | undefined;
+  /** The metrics endpoint (a worker thread), when the prometheus exporter is on. */
+  readonly endpoint: MetricsWorker | undefined;
 }
 
 type AreaStarter = (ctx: AreaContext) => AreaSetup;
@@ -80,12 +80,13 @@ export function start(env: NodeJS.ProcessEnv = process.env): Autoprom | undefine
 
     const readers: IMetricReader[] = [];
     let exposition: Exposition | undefined;
-    let server: MetricsEndpoint | undefined;
+    let endpoint: MetricsWorker | undefined;
     if (config.prometheus) {
       exposition = new Exposition([registry]);
       readers.push(exposition.reader);
-      server = startMetricsEndpoint({ ports: config.ports, host: config.host, path: config.path, handle: exposition.handle });
-      ctx.ownServers.add(server.server);
+      // Its server lives in a worker thread, whose HTTP traffic this thread's diagnostics channels never see.
+      endpoint = new MetricsWorker(exposition, { ports: config.ports, host: config.host, path: config.path, namespace: config.namespace, listen: config.server });
+      if (endpoint.interimServer !== undefined) ctx.ownServers.add(endpoint.interimServer);
     }
     if (config.otlp) {
       const otlp = loadOtlpReader(registry, config.exportIntervalMillis);
@@ -95,8 +96,8 @@ export function start(env: NodeJS.ProcessEnv = process.env): Autoprom | undefine
     const meterProvider = new MeterProvider({ views, readers });
     metrics.setGlobalMeterProvider(meterProvider);
     registerInstrumentations({ instrumentations: [...instrumentations], meterProvider });
-    running = { config, registry, meterProvider, exposition, server };
-    setRunningInstance({ config, registry, handleScrape: exposition?.handle });
+    running = { config, registry, meterProvider, exposition, endpoint };
+    setRunningInstance({ config, registry, handleScrape: endpoint?.handle });
     return running;
   } catch (err) {
     warn(`could not start (the application runs on unmeasured): ${(err as Error)?.stack ?? String(err)}`);

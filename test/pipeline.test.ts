@@ -193,7 +193,8 @@ describe('pipeline: preload, exporter and process behaviour', () => {
     await get(app.ready.port as number);
     const e = await app.scrape();
     assert.equal(app.stderr(), 'autoprom: PROMETHEUS_LATENCY_BUCKETS="1,a" is not a bucket list (expected comma-separated numbers in seconds, strictly increasing); using the default buckets\n');
-    assert.equal(valueOf(e, 'django_http_requests_latency_including_middlewares_seconds_bucket', { le: '75' }), 1);
+    // django families' bucket bounds are written as django-prometheus writes them (75.0).
+    assert.equal(valueOf(e, 'django_http_requests_latency_including_middlewares_seconds_bucket', { le: '75.0' }), 1);
   });
 
   it('custom latency buckets apply to every latency histogram', async () => {
@@ -201,7 +202,7 @@ describe('pipeline: preload, exporter and process behaviour', () => {
     await get(app.ready.port as number);
     const e = await app.scrape();
     const les = e.samples.filter((s) => s.name === 'django_http_requests_latency_including_middlewares_seconds_bucket').map((s) => s.labels.le);
-    assert.deepEqual(les, ['0.5', '5', '+Inf']);
+    assert.deepEqual(les, ['0.5', '5.0', '+Inf']);
   });
 
   it('works for an ES module app under --import', async () => {

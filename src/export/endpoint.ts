@@ -8,6 +8,8 @@ export interface MetricsEndpointOptions {
   readonly host: string | undefined;
   readonly path: string;
   readonly handle: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Where a busy port is reported (default: autoprom's stderr line). */
+  readonly warn?: (line: string) => void;
 }
 
 export interface MetricsEndpoint {
@@ -24,10 +26,12 @@ function pathOf(url: string | undefined): string {
 }
 
 /**
- * autoprom's own HTTP server for the metrics endpoint. It never keeps the process alive
- * (unref), and a busy port is a warning, never a crash: with a range, the next port is tried.
+ * autoprom's own HTTP server for the metrics endpoint (it runs in the metrics worker thread).
+ * It never keeps the process alive (unref), and a busy port is a warning, never a crash:
+ * with a range, the next port is tried.
  */
 export function startMetricsEndpoint(options: MetricsEndpointOptions): MetricsEndpoint {
+  const report = options.warn ?? warn;
   const server = createServer((req, res) => {
     if (pathOf(req.url) === options.path && (req.method === 'GET' || req.method === 'HEAD')) {
       options.handle(req, res);
@@ -60,9 +64,9 @@ export function startMetricsEndpoint(options: MetricsEndpointOptions): MetricsEn
         return;
       }
       if (options.ports.length > 1) {
-        warn(`no free port in PROMETHEUS_METRICS_EXPORT_PORT_RANGE (${options.ports[0]}-${options.ports[options.ports.length - 1]}, last error ${err.code ?? err.message}); metrics endpoint not started, the application runs on`);
+        report(`no free port in PROMETHEUS_METRICS_EXPORT_PORT_RANGE (${options.ports[0]}-${options.ports[options.ports.length - 1]}, last error ${err.code ?? err.message}); metrics endpoint not started, the application runs on`);
       } else {
-        warn(`cannot listen on ${where(options.ports[0])} (${err.code ?? err.message}); metrics endpoint not started, the application runs on`);
+        report(`cannot listen on ${where(options.ports[0])} (${err.code ?? err.message}); metrics endpoint not started, the application runs on`);
       }
       resolve(undefined);
     });

@@ -3,8 +3,9 @@ import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import type { MetricProducer } from '@opentelemetry/sdk-metrics';
 import { warn } from '../core/log';
 import { serializePrometheus } from './serialize';
+import { toSnapshot, type Snapshot } from './snapshot';
 
-/** Prometheus text format 0.0.4, the only format served. */
+/** Prometheus text format 0.0.4. */
 export const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 /**
@@ -24,14 +25,21 @@ export class Exposition {
     });
   }
 
-  /** The exposition text as of now. */
+  /** The numbers as of now, as plain data for the metrics worker (all the application thread does per scrape). */
+  async collectSnapshot(): Promise<Snapshot> {
+    const { resourceMetrics, errors } = await this.reader.collect();
+    for (const e of errors) warn(`metrics collection error: ${String(e)}`);
+    return toSnapshot(resourceMetrics);
+  }
+
+  /** The exposition text as of now, rendered on this thread (the bench's before-and-after reference). */
   async render(): Promise<string> {
     const { resourceMetrics, errors } = await this.reader.collect();
     for (const e of errors) warn(`metrics collection error: ${String(e)}`);
     return serializePrometheus(resourceMetrics);
   }
 
-  /** A request handler that answers with the exposition (the django `metrics` view). */
+  /** A request handler that renders on this thread (what the endpoint did before the worker). */
   readonly handle = (_req: IncomingMessage, res: ServerResponse): void => {
     this.render().then(
       (body) => {
