@@ -112,12 +112,16 @@ export class MetricsWorker {
     const worker = this.worker;
     const interim = this.interim;
     if (worker === undefined || interim === undefined || this.taken === undefined || !this.workerReady) return;
-    interim.server.close();
-    interim.server.closeIdleConnections();
     this.interim = undefined;
     // The same port first; should another process take it in that instant, the rest of the range.
-    const rest = this.options.ports.slice(this.options.ports.indexOf(this.taken) + 1);
-    post(worker, { kind: 'listen', ports: [this.taken, ...rest] });
+    const ports = [this.taken, ...this.options.ports.slice(this.options.ports.indexOf(this.taken) + 1)];
+    const listen = (snapshot: Snapshot | undefined) => {
+      // Connections it already accepted are answered (one request each, then closed). Between
+      // this close and the worker's listen (one message), a connection attempt is refused.
+      interim.server.close();
+      post(worker, { kind: 'listen', ports, snapshot });
+    };
+    this.exposition.collectSnapshot().then(listen, () => listen(undefined));
   }
 
   private fail(line: string | undefined): void {

@@ -25,7 +25,7 @@ export interface WorkerOptions {
 /** Application thread -> worker. */
 export type ToWorker =
   /** Take over the port the application thread held while this worker started (then the rest of the range). */
-  | { readonly kind: 'listen'; readonly ports: readonly number[] }
+  | { readonly kind: 'listen'; readonly ports: readonly number[]; readonly snapshot: Snapshot | undefined }
   | { readonly kind: 'collected'; readonly id: number; readonly snapshot: Snapshot }
   | { readonly kind: 'failed'; readonly id: number; readonly error: string }
   | { readonly kind: 'render'; readonly id: number; readonly snapshot: Snapshot; readonly accept: string | undefined; readonly acceptEncoding: string | undefined };
@@ -87,6 +87,8 @@ function scrape(req: IncomingMessage, res: ServerResponse): void {
 port.on('message', (message: ToWorker) => {
   switch (message.kind) {
     case 'listen': {
+      // The collection made at hand-over: what a scrape gets should the loop block before any other.
+      if (message.snapshot !== undefined) collections.offer(new RenderedCollection(message.snapshot, options.namespace));
       const endpoint = startMetricsEndpoint({ ports: message.ports, host: options.host, path: options.path, handle: scrape, warn });
       void endpoint.port.then((p) => send({ kind: 'listening', port: p }));
       break;
