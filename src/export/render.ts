@@ -21,6 +21,9 @@ export function blockedGaugeText(seconds: number): string {
   return `# HELP ${BLOCKED_GAUGE} ${BLOCKED_GAUGE_HELP}\n# TYPE ${BLOCKED_GAUGE} gauge\n${BLOCKED_GAUGE} ${seconds}\n`;
 }
 
+/** Fastest gzip level: a 1.6 MB exposition in about 2.5 ms (level 6: 10 ms) for a body 1.4 times larger. */
+const GZIP = { level: 1 };
+
 export interface RenderedBody {
   readonly contentType: string;
   /** 'gzip', or undefined for the identity encoding. */
@@ -52,7 +55,7 @@ export class RenderedCollection {
       const text = serializePrometheus(this.snapshot ?? { scopeMetrics: [] }, { format, pythonBuckets: this.pythonBuckets, trailer: blockedGaugeText(blockedSeconds) });
       identity = Buffer.from(text, 'utf8');
     }
-    const out: RenderedBody = { contentType: CONTENT_TYPES[format], contentEncoding: gzip ? 'gzip' : undefined, body: gzip ? gzipSync(identity) : identity };
+    const out: RenderedBody = { contentType: CONTENT_TYPES[format], contentEncoding: gzip ? 'gzip' : undefined, body: gzip ? gzipSync(identity, GZIP) : identity };
     if (blockedSeconds === 0) {
       this.cache.set(key, out);
       if (gzip && !this.cache.has(`${format}:false`)) this.cache.set(`${format}:false`, { contentType: out.contentType, contentEncoding: undefined, body: identity });
