@@ -3,6 +3,7 @@
  * the preload blocks its loop for 4 s in a route, and is scraped during the block.
  */
 import { strict as assert } from 'node:assert';
+import { waitForWorker } from './export-helpers';
 import { startApp, type RunningApp } from './helpers/child';
 import { parseExposition, valueOf } from './helpers/exposition';
 import { promtoolCheck } from './helpers/promtool';
@@ -16,7 +17,6 @@ async function get(port: number, pathname: string): Promise<string> {
 }
 
 async function scrape(app: RunningApp, accept = 'text/plain'): Promise<{ contentType: string | null; text: string }> {
-  await app.scrapeText(); // waits out the start-up moment when the port passes to the worker
   const res = await fetch(`http://127.0.0.1:${app.metricsPort}/metrics`, { headers: { accept } });
   assert.equal(res.status, 200);
   return { contentType: res.headers.get('content-type'), text: await res.text() };
@@ -42,6 +42,7 @@ describe('export: the endpoint answers while the application thread is blocked',
   it('serves the last collection and the seconds blocked during a 4 s block, valid for promtool, and fresh values after', async () => {
     app = await startApp('export-block.js', { env: { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http' }, args: ['--unhandled-rejections=strict'] });
     const port = app.ready.port as number;
+    await waitForWorker(app);
     for (let i = 0; i < 3; i++) assert.equal(await get(port, '/x'), 'done');
     const before = await scrape(app);
     const b = parseExposition(before.text);

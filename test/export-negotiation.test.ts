@@ -5,6 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { request } from 'node:http';
 import { gunzipSync } from 'node:zlib';
+import { waitForWorker } from './export-helpers';
 import { startApp, type RunningApp } from './helpers/child';
 import { parseExposition, valueOf } from './helpers/exposition';
 
@@ -41,6 +42,7 @@ describe('export: content negotiation, gzip and the in-app endpoint', () => {
   before(async () => {
     // HTTP families only, and no traffic between scrapes: every scrape has the same bytes.
     app = await startApp('export-block.js', { env: { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http' } });
+    await waitForWorker(app);
     for (let i = 0; i < 2; i++) await (await fetch(`http://127.0.0.1:${app.ready.port as number}/page`)).text();
     await app.scrapeText();
   });

@@ -5,6 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { createServer, request, type Server } from 'node:http';
+import { waitForWorker } from './export-helpers';
 import { freePort, startApp, type RunningApp } from './helpers/child';
 import { startPrometheus, type PrometheusServer } from './helpers/prometheus';
 
@@ -53,7 +54,7 @@ describe('export: a real Prometheus scrapes OpenMetrics and text with the same r
 
   before(async () => {
     app = await startApp('export-block.js', { env: { PROMETHEUS_LATENCY_BUCKETS: '0.005,0.5,1,2.5,5,100' } });
-    await app.scrapeText();
+    await waitForWorker(app);
     om = await startProxy(app.metricsPort, undefined);
     text = await startProxy(app.metricsPort, 'text/plain;version=0.0.4');
     const extra = ['  - job_name: text', '    static_configs:', `      - targets: ['127.0.0.1:${text.port}']`].join('\n');

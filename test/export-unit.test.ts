@@ -195,23 +195,32 @@ describe('export: which collection answers which scrape (unit)', () => {
     assert.equal(h.answers.length, 3);
   });
 
-  it('once the request has waited past the deadline, scrapes get the last collection and the seconds waited at once', () => {
-    const h = harness();
-    h.scrape();
-    h.shared.collected(1, 'c1');
-    h.scrape();
-    assert.deepEqual(h.requests, [1, 2]);
-    h.tick(60_000);
-    h.scrape();
-    h.tick(1_500);
-    h.scrape();
-    assert.deepEqual(h.answers.slice(1), [['c1', 60, undefined], ['c1', 61.5, undefined]]);
-    h.shared.collected(2, 'c2');
-    assert.deepEqual(h.answers.slice(3), [['c2', 0, undefined]], 'the scrape that waited gets the fresh one');
-    h.shared.failed(2, 'ignored: already settled');
-    h.scrape();
-    h.shared.failed(3, 'boom');
-    assert.deepEqual(h.answers.slice(4), [[undefined, 0, 'boom']]);
+  it('a scrape the application thread does not answer by its deadline gets the last collection and the seconds the request has waited', async () => {
+    const requests: number[] = [];
+    const answers: Array<[string | undefined, number, string | undefined]> = [];
+    let clock = 0;
+    const shared = new SharedCollections<string>({ windowMs: 0, deadlineMs: 0, requestCollection: (id) => requests.push(id), now: () => clock });
+    const scrape = () => shared.scrape((c, blocked, error) => answers.push([c, blocked, error]));
+    const deadlinesPass = () => new Promise((r) => setTimeout(r, 5));
+    scrape();
+    shared.collected(1, 'c1');
+    scrape();
+    assert.deepEqual(requests, [1, 2]);
+    clock += 1500;
+    await deadlinesPass();
+    scrape();
+    clock += 2000;
+    await deadlinesPass();
+    assert.deepEqual(answers, [['c1', 0, undefined], ['c1', 1.5, undefined], ['c1', 3.5, undefined]]);
+    assert.deepEqual(requests, [1, 2], 'one request outstanding, however many scrapes');
+    shared.collected(2, 'c2');
+    scrape();
+    assert.deepEqual(requests, [1, 2, 3]);
+    shared.failed(3, 'boom');
+    assert.deepEqual(answers.slice(3), [[undefined, 0, 'boom']]);
+    scrape();
+    shared.collected(4, 'c4');
+    assert.deepEqual(answers.slice(4), [['c4', 0, undefined]]);
   });
 });
 

@@ -8,8 +8,7 @@
  *   of scrapes costs the application thread at most one collection per window.
  * - When the application thread has not answered within `deadlineMs` of a scrape's arrival,
  *   the scrape gets the last collection, with the seconds since the unanswered request was
- *   sent (the time the thread is known not to have answered); scrapes that arrive while that
- *   request is still unanswered get the same at once.
+ *   sent (the time the thread is known not to have answered).
  */
 
 /** How a scrape is answered: a collection (undefined: none yet), the seconds the thread has not answered, or an error. */
@@ -51,14 +50,8 @@ export class SharedCollections<T> {
   requested = 0;
 
   scrape(answer: Answer<T>): void {
-    const inFlight = this.inFlight;
-    if (inFlight !== undefined) {
-      const waited = this.now() - inFlight.sentAt;
-      if (waited >= this.options.deadlineMs) {
-        answer(this.latest, seconds(waited));
-        return;
-      }
-    }
+    // Every scrape waits for its own deadline, even while a request is known to be late: the
+    // thread may have just recovered, and then this scrape gets the fresh collection.
     const waiter: Waiter<T> = { answer, timer: undefined };
     waiter.timer = setTimeout(() => this.expire(waiter), this.options.deadlineMs);
     this.queued.add(waiter);
