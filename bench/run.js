@@ -445,7 +445,7 @@ async function main() {
     lines.push('');
     lines.push((await require('./scrape-flood').floodBench({ reps: Math.min(o.reps, 5), duration: o.duration, warmup: o.warmup, connections: o.connections, register: REGISTER, cpus: { server: undefined, load: cpus.load } })).table);
     lines.push('');
-    lines.push("Each repetition is one process: the app's requests/s alone and during the flood, in alternating order; the ratio is the median of the per-repetition ratios. The app process is not pinned (its metrics worker thread may use the other CPU), wrk and the flood client share CPU 1. `node bench/scrape-flood.js --register <other build>/register.js` measures another build the same way.");
+    lines.push("Each repetition is one process: the app's requests/s alone and during the flood, in alternating order; the ratio is the median of the per-repetition ratios. The capacity ratio compares the application thread's own CPU time per request (Linux per-thread accounting), which other load on the machine does not move. The app process is not pinned (its metrics worker thread may use the other CPU), wrk and the flood client share CPU 1. `node bench/scrape-flood.js --register <other build>/register.js` measures another build the same way.");
     lines.push('');
     lines.push('### Startup');
     lines.push('');

@@ -4,21 +4,45 @@
  * application. An express app under the preload with about 10,000 series (150 routes × 3
  * methods × 3 statuses requested once) is loaded with wrk, alone and during a flood, in
  * interleaved phases of one process; the ratio is the app's requests/s during the flood over
- * its requests/s alone. Used by bench/run.js, or on its own:
+ * its requests/s alone. On a shared machine requests/s move with everyone's load; the
+ * application thread's CPU time per request (from /proc/<pid>/task/<pid>) does not, and its
+ * ratio (alone ÷ during the flood) is the share of its capacity the application keeps. Used by bench/run.js, or on its own:
  *
  *   node bench/scrape-flood.js [--register dist/register.js] [--reps 3] [--duration 6]
  *
  * (`--register` points at another build's preload, to compare before and after.)
  */
-const { spawn } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
-const { median, freePort, cleanEnv, pinned, startServer, runWrk, httpGet, table, fmt, onPath } = require('./lib/util');
+const { median, freePort, cleanEnv, pinned, startServer, runWrk, httpGet, table, fmt, onPath, cpuUsOf } = require('./lib/util');
 
 const ROOT = path.resolve(__dirname, '..');
 const APP = path.join(__dirname, 'apps', 'many-routes.js');
 const FLOOD = path.join(__dirname, 'lib', 'flood-client.js');
 const ROUTES = 150;
+
+let clockTicks;
+/** CPU time (user + system) of a process's main thread so far, µs (Linux): the application thread. */
+function mainThreadCpuUs(pid) {
+  if (clockTicks === undefined) clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / clockTicks;
+  } catch {
+    return NaN;
+  }
+}
+
+/** wrk on the app, with the application thread's and the whole process's CPU time per request. */
+async function measured(server, o, url) {
+  const main0 = mainThreadCpuUs(server.pid);
+  const all0 = cpuUsOf(server.pid);
+  const w = await runWrk({ cpu: o.cpus.load, url, seconds: o.duration, connections: o.connections });
+  return { rps: w.rps, mainCpu: (mainThreadCpuUs(server.pid) - main0) / w.requests, otherCpuPerSecond: ((cpuUsOf(server.pid) - all0) - (mainThreadCpuUs(server.pid) - main0)) / o.duration };
+}
 
 function flood({ cpu, url, seconds, connections }) {
   const [command, args] = pinned(cpu, process.execPath, [FLOOD, url, String(seconds), String(connections)]);
@@ -65,19 +89,23 @@ async function floodBench(o) {
       const r = { series };
       for (const phase of phases) {
         if (phase === 'alone') {
-          r.alone = (await runWrk({ cpu: o.cpus.load, url, seconds: o.duration, connections: o.connections })).rps;
+          const w = await measured(server, o, url);
+          r.alone = w.rps;
+          r.mainCpuAlone = w.mainCpu;
         } else {
           const [w, f] = await Promise.all([
-            runWrk({ cpu: o.cpus.load, url, seconds: o.duration, connections: o.connections }),
+            measured(server, o, url),
             flood({ cpu: o.cpus.load, url: metricsUrl, seconds: o.duration, connections: 10 }),
           ]);
           r.flood = w.rps;
+          r.mainCpuFlood = w.mainCpu;
+          r.otherThreadsCpu = w.otherCpuPerSecond;
           r.scrapesPerSecond = f.scrapes / o.duration;
           r.scrapeErrors = f.errors;
           r.scrapeBytes = f.scrapes > 0 ? f.bytes / f.scrapes : NaN;
         }
       }
-      process.stderr.write(`bench: flood rep ${rep + 1}/${o.reps}: alone ${fmt.int(r.alone)} req/s, during the flood ${fmt.int(r.flood)} req/s, ${fmt.int(r.scrapesPerSecond)} scrapes/s\n`);
+      process.stderr.write(`bench: flood rep ${rep + 1}/${o.reps}: alone ${fmt.int(r.alone)} req/s (${fmt.fixed(r.mainCpuAlone, 1)} µs app thread CPU per request), during the flood ${fmt.int(r.flood)} req/s (${fmt.fixed(r.mainCpuFlood, 1)} µs), ${fmt.int(r.scrapesPerSecond)} scrapes/s\n`);
       runs.push(r);
     } finally {
       await server.stop();
@@ -87,14 +115,18 @@ async function floodBench(o) {
   return {
     runs,
     table: table(
-      ['preload', 'series', 'app requests/s alone', 'during the flood', 'ratio (paired median)', 'scrapes answered/s', 'bytes per scrape', 'scrape errors'],
-      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+      ['preload', 'series', 'app requests/s alone', 'during the flood', 'ratio (paired median)', 'app thread CPU per request alone', 'during the flood', 'capacity ratio (CPU alone ÷ during)', 'other threads CPU during the flood', 'scrapes answered/s', 'bytes per scrape', 'scrape errors'],
+      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
       [[
         `\`${path.relative(ROOT, o.register)}\``,
         fmt.int(m((r) => r.series)),
         fmt.int(m((r) => r.alone)),
         fmt.int(m((r) => r.flood)),
         fmt.fixed(m((r) => r.flood / r.alone), 3),
+        `${fmt.fixed(m((r) => r.mainCpuAlone), 1)} µs`,
+        `${fmt.fixed(m((r) => r.mainCpuFlood), 1)} µs`,
+        fmt.fixed(m((r) => r.mainCpuAlone / r.mainCpuFlood), 3),
+        `${fmt.int(m((r) => r.otherThreadsCpu) / 1e4)}% of a CPU`,
         fmt.int(m((r) => r.scrapesPerSecond)),
         fmt.int(m((r) => r.scrapeBytes)),
         String(runs.reduce((a, r) => a + r.scrapeErrors, 0)),

@@ -1,12 +1,8 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import type { MetricProducer } from '@opentelemetry/sdk-metrics';
 import { warn } from '../core/log';
 import { serializePrometheus } from './serialize';
 import { toSnapshot, type Snapshot } from './snapshot';
-
-/** Prometheus text format 0.0.4. */
-export const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 /**
  * OpenTelemetry's Prometheus exporter used as a pull reader, serialized django-style: no
@@ -38,20 +34,4 @@ export class Exposition {
     for (const e of errors) warn(`metrics collection error: ${String(e)}`);
     return serializePrometheus(resourceMetrics);
   }
-
-  /** A request handler that renders on this thread (what the endpoint did before the worker). */
-  readonly handle = (_req: IncomingMessage, res: ServerResponse): void => {
-    this.render().then(
-      (body) => {
-        res.statusCode = 200;
-        res.setHeader('Content-Type', CONTENT_TYPE);
-        res.end(body);
-      },
-      (err: unknown) => {
-        res.statusCode = 500;
-        res.setHeader('Content-Type', 'text/plain; charset=utf-8');
-        res.end(`# autoprom: metrics collection failed: ${String(err)}\n`);
-      },
-    );
-  };
 }

@@ -23,9 +23,9 @@ import type { Snapshot } from './snapshot';
 import type { FromWorker, ToWorker, WorkerOptions } from './worker';
 
 /** Scrapes that arrive within this long of the last collection's start share the next one. */
-export const SHARING_WINDOW_MS = 100;
+export const SHARING_WINDOW_MS = 250;
 /** A scrape waits this long for the application thread before it gets the last collection. */
-export const ANSWER_DEADLINE_MS = 500;
+export const ANSWER_DEADLINE_MS = 600;
 
 export interface MetricsWorkerOptions {
   readonly ports: readonly number[];
