@@ -11,10 +11,29 @@
  * not once per bucket line, the histogram `le` suffixes once per boundary list, and
  * sanitized names are remembered between scrapes.
  *
- * It loads nothing of the SDK at run time (types only): the metrics worker thread imports it.
+ * It loads nothing of OpenTelemetry at run time unless it has a clash to report (types only):
+ * the metrics worker thread imports it.
  */
-import { diag, type Attributes } from '@opentelemetry/api';
+import type { Attributes } from '@opentelemetry/api';
 import type { Histogram } from '@opentelemetry/sdk-metrics';
+
+/** Where name clashes and unusable names are reported. */
+export interface SerializerDiagnostics {
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** OpenTelemetry's diag, loaded only when there is something to say (the worker never loads the api). */
+const otelDiag: SerializerDiagnostics = {
+  warn: (message) => (require('@opentelemetry/api') as typeof import('@opentelemetry/api')).diag.warn(message),
+  error: (message) => (require('@opentelemetry/api') as typeof import('@opentelemetry/api')).diag.error(message),
+};
+let diag: SerializerDiagnostics = otelDiag;
+
+/** Report through another channel (the metrics worker hands its reports to the application thread). */
+export function setSerializerDiagnostics(diagnostics: SerializerDiagnostics): void {
+  diag = diagnostics;
+}
 
 /** sdk-metrics' DataPointType values (a plain enum there; importing it would load the SDK). */
 export const POINT_TYPE = { HISTOGRAM: 0, EXPONENTIAL_HISTOGRAM: 1, GAUGE: 2, SUM: 3 } as const;

@@ -7,10 +7,10 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
-import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { startMetricsEndpoint } from './endpoint';
 import { acceptsGzip, negotiateFormat } from './negotiate';
 import { RenderedCollection, type RenderedBody } from './render';
+import { setSerializerDiagnostics } from './serialize';
 import { SharedCollections } from './shared-collections';
 import type { Snapshot } from './snapshot';
 
@@ -45,10 +45,8 @@ const options = workerData as WorkerOptions;
 const send = (message: FromWorker, transfer?: ArrayBuffer[]) => port.postMessage(message, transfer);
 const warn = (line: string) => send({ kind: 'warn', line });
 
-// The serializer reports name clashes through diag: hand them to the application thread.
-const toParent = (prefix: string) => (msg: string, ...args: unknown[]) => warn(`${prefix}: ${[msg, ...args].map(String).join(' ')}`);
-const ignore = () => undefined;
-diag.setLogger({ error: toParent('otel error'), warn: toParent('otel warn'), info: ignore, debug: ignore, verbose: ignore }, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+// Name clashes go to the application thread, in the words its diag logger uses (no api loaded here: 8 MB).
+setSerializerDiagnostics({ warn: (m) => warn(`otel warn: ${m}`), error: (m) => warn(`otel error: ${m}`) });
 
 const collections = new SharedCollections<RenderedCollection>({
   windowMs: options.windowMs,
