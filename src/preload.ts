@@ -84,7 +84,8 @@ export function start(env: NodeJS.ProcessEnv = process.env): Autoprom | undefine
     if (config.prometheus) {
       exposition = new Exposition([registry]);
       readers.push(exposition.reader);
-      // Its server lives in a worker thread, whose HTTP traffic this thread's diagnostics channels never see.
+      // Its server moves to a worker thread, whose HTTP traffic this thread's diagnostics channels
+      // never see; until then it is this thread's, and never the application's either.
       endpoint = new MetricsWorker(exposition, { ports: config.ports, host: config.host, path: config.path, namespace: config.namespace, listen: config.server });
       if (endpoint.interimServer !== undefined) ctx.ownServers.add(endpoint.interimServer);
     }

@@ -26,9 +26,10 @@ function pathOf(url: string | undefined): string {
 }
 
 /**
- * autoprom's own HTTP server for the metrics endpoint (it runs in the metrics worker thread).
- * It never keeps the process alive (unref), and a busy port is a warning, never a crash:
- * with a range, the next port is tried.
+ * autoprom's own HTTP server for the metrics endpoint: on the application thread while the
+ * preload starts, then in the metrics worker thread (worker-host.ts). It never keeps the
+ * process alive (unref), and a busy port is a warning, never a crash: with a range, the next
+ * port is tried.
  */
 export function startMetricsEndpoint(options: MetricsEndpointOptions): MetricsEndpoint {
   const report = options.warn ?? warn;
