@@ -6,7 +6,7 @@ import { strict as assert } from 'node:assert';
 import { request } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { waitForWorker } from './export-helpers';
-import { startApp, type RunningApp } from './helpers/child';
+import { REGISTER_CJS, startApp, type RunningApp } from './helpers/child';
 import { parseExposition, valueOf } from './helpers/exposition';
 
 const TEXT = 'text/plain; version=0.0.4; charset=utf-8';
@@ -152,5 +152,25 @@ describe('export: PROMETHEUS_METRICS_EXPORT_SERVER=false serves only inside the 
     const e = await app.scrape();
     assert.ok(e.meta.has('django_http_requests_before_middlewares_total'));
     assert.equal(app.stderr(), 'autoprom: PROMETHEUS_METRICS_EXPORT_SERVER="no" is not a boolean (expected true or false); autoprom\'s own metrics port stays open\n');
+  });
+});
+
+describe('export: the metrics worker', () => {
+  let app: RunningApp | undefined;
+  afterEach(async () => {
+    await app?.stop('SIGKILL');
+    app = undefined;
+  });
+
+  it('runs no preload of its own when the app is preloaded through NODE_OPTIONS, and its scrapes are not app requests', async () => {
+    app = await startApp('export-block.js', { preload: 'none', env: { NODE_OPTIONS: `--require ${REGISTER_CJS}`, OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http' } });
+    await waitForWorker(app);
+    await (await fetch(`http://127.0.0.1:${app.ready.port as number}/page`)).text();
+    const e = await app.scrape();
+    assert.equal(valueOf(e, 'django_http_requests_before_middlewares_total'), 1);
+    assert.equal(valueOf(e, 'autoprom_eventloop_blocked_seconds'), 0);
+    // A second autoprom inside the worker would have tried the same port and said so here.
+    assert.equal(app.stderr(), '');
+    assert.equal(app.stdout(), `READY ${JSON.stringify(app.ready)}\n`);
   });
 });
