@@ -149,7 +149,7 @@ export class MetricsWorker {
         );
         break;
       case 'listening':
-        if (message.port !== undefined) diag.info(`autoprom: metrics endpoint listening on ${this.options.host ?? '0.0.0.0'}:${message.port}${this.options.path}`);
+        if (message.port !== undefined) diag.info(`metrics endpoint listening on ${this.options.host ?? '0.0.0.0'}:${message.port}${this.options.path}`);
         this.resolvePort(message.port);
         break;
       case 'rendered': {
