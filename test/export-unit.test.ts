@@ -14,7 +14,8 @@ import { acceptsGzip, negotiateFormat } from '../src/export/negotiate';
 import { blockedGaugeText, isDjangoFamily, RenderedCollection } from '../src/export/render';
 import { POINT_TYPE, pythonBucketBound, pythonFloatRepr, serializePrometheus } from '../src/export/serialize';
 import { SharedCollections } from '../src/export/shared-collections';
-import { toSnapshot } from '../src/export/snapshot';
+import { decodeCollection, encodeCollection, transferList } from '../src/export/snapshot';
+import { MessageChannel } from 'node:worker_threads';
 import { gunzipSync } from 'node:zlib';
 
 const REFERENCE = path.resolve(__dirname, '..', '..', '..', 'shared', 'reference', 'django-prometheus-2.5.0-exposition.txt');
@@ -149,13 +150,28 @@ describe('export: OpenMetrics and the plain snapshot (unit)', () => {
     assert.equal(serializePrometheus({ scopeMetrics: [] }, { format: 'openmetrics' }), '# EOF\n');
   });
 
-  it('the plain snapshot survives a structured clone and renders the same bytes as the collection it came from', async () => {
+  it('the columnar collection crosses to another thread (numbers transferred) and renders the same bytes as the collection it came from', async () => {
     const rm = await collected((p, r) => {
       r.counter('django_http_requests_total_by_method_total').labels('GET').inc(2);
       r.histogram('django_db_query_duration_seconds').labels('test', 'postgresql').observe(0.2);
-      p.getMeter('app').createCounter('jobs', { description: 'J.' }).add(1, { n: 4, ok: true, list: ['a'] });
+      for (let i = 0; i < 12; i++) r.counter('django_http_requests_total_by_method_total').labels(`M${i}`).inc(); // past the limit: an overflow series, other label names
+      const m = p.getMeter('app');
+      const jobs = m.createCounter('jobs', { description: 'J.' });
+      jobs.add(1, { n: 4, ok: true, list: ['a'] });
+      jobs.add(2);
+      jobs.add(3, { queue: 'q"1' });
+      m.createHistogram('sizes', { description: 'S.', advice: { explicitBucketBoundaries: [1, 10] } }).record(5, { kind: 'a' });
+      m.createHistogram('no_bounds', { description: 'N.', advice: { explicitBucketBoundaries: [] } }).record(3);
+      m.createUpDownCounter('depth', { description: 'D.' }).add(-2.5, { pool: 'p' });
+      m.createObservableGauge('temperature', { description: 'T.' }).addCallback((o) => o.observe(-Infinity, { room: 'x' }));
     });
-    const snapshot = structuredClone(toSnapshot(rm));
+    const encoded = encodeCollection(rm);
+    const { port1, port2 } = new MessageChannel();
+    const received = new Promise<unknown>((resolve) => port2.once('message', resolve));
+    port1.postMessage(encoded, transferList(encoded));
+    const snapshot = decodeCollection((await received) as ReturnType<typeof encodeCollection>);
+    port1.close();
+    assert.ok(transferList(encoded).length === 0, 'the number buffers were moved, not copied');
     for (const format of ['text', 'openmetrics'] as const) {
       assert.equal(serializePrometheus(snapshot, { format }), serializePrometheus(rm, { format }));
     }

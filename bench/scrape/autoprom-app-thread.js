@@ -1,6 +1,7 @@
 'use strict';
 // autoprom's per-scrape cost on the application thread since the endpoint moved to a worker:
-// collect (Exposition.collectSnapshot) and post the plain numbers through a MessagePort, as
+// collect (Exposition.collect), encode the numbers in columns and post them through a MessagePort
+// (Float64Arrays transferred), as
 // worker-host.ts does. Serialization and gzip happen on the worker's thread and are not timed
 // here. Same data set and RESULT line as harness.js.
 const path = require('node:path');
@@ -11,6 +12,7 @@ const dist = path.join(__dirname, '..', '..', 'dist', 'src');
 const { Registry } = require(path.join(dist, 'core', 'registry'));
 const { Exposition } = require(path.join(dist, 'export', 'exposition'));
 const { serializePrometheus } = require(path.join(dist, 'export', 'serialize'));
+const { encodeCollection, transferList } = require(path.join(dist, 'export', 'snapshot'));
 const { MeterProvider } = require('@opentelemetry/sdk-metrics');
 
 function heap() {
@@ -47,7 +49,10 @@ async function main() {
   // The worker's end of the channel receives (and drops) what the application thread posts.
   const { port1, port2 } = new MessageChannel();
   port2.on('message', () => undefined);
-  const scrape = async () => port1.postMessage({ kind: 'collected', id: 1, snapshot: await exposition.collectSnapshot() });
+  const scrape = async () => {
+    const collection = encodeCollection(await exposition.collect());
+    port1.postMessage({ kind: 'collected', id: 1, collection }, transferList(collection));
+  };
   for (let k = 0; k < 3; k++) await scrape();
   const times = [];
   for (let k = 0; k < scrapes; k++) {
@@ -55,7 +60,7 @@ async function main() {
     await scrape();
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
-  const body = serializePrometheus(await exposition.collectSnapshot());
+  const body = serializePrometheus(await exposition.collect());
   let series = 0;
   for (const line of body.split('\n')) if (line !== '' && line[0] !== '#') series++;
   port1.close();

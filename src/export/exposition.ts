@@ -2,7 +2,7 @@ import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import type { MetricProducer } from '@opentelemetry/sdk-metrics';
 import { warn } from '../core/log';
 import { serializePrometheus } from './serialize';
-import { toSnapshot, type Snapshot } from './snapshot';
+import type { MetricsInput } from './serialize';
 
 /**
  * OpenTelemetry's Prometheus exporter used as a pull reader, serialized django-style: no
@@ -21,11 +21,11 @@ export class Exposition {
     });
   }
 
-  /** The numbers as of now, as plain data for the metrics worker (all the application thread does per scrape). */
-  async collectSnapshot(): Promise<Snapshot> {
+  /** The numbers as of now (what the application thread does per scrape, before handing them to the worker). */
+  async collect(): Promise<MetricsInput> {
     const { resourceMetrics, errors } = await this.reader.collect();
     for (const e of errors) warn(`metrics collection error: ${String(e)}`);
-    return toSnapshot(resourceMetrics);
+    return resourceMetrics;
   }
 
   /** The exposition text as of now, rendered on this thread (the bench's before-and-after reference). */

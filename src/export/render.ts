@@ -5,8 +5,7 @@
  */
 import { gzipSync } from 'node:zlib';
 import { CONTENT_TYPES, type ExpositionFormat } from './negotiate';
-import { serializePrometheus } from './serialize';
-import type { Snapshot } from './snapshot';
+import { serializePrometheus, type MetricsInput } from './serialize';
 
 export const BLOCKED_GAUGE = 'autoprom_eventloop_blocked_seconds';
 export const BLOCKED_GAUGE_HELP = "Seconds the application thread has left the metrics endpoint's collection request unanswered: 0 while it answers; above 0, the values are those of the last collection.";
@@ -37,7 +36,7 @@ export class RenderedCollection {
 
   /** snapshot undefined: nothing was collected yet (only the gauge is exposed). */
   constructor(
-    private readonly snapshot: Snapshot | undefined,
+    private readonly snapshot: MetricsInput | undefined,
     namespace: string,
   ) {
     this.pythonBuckets = (name) => isDjangoFamily(name, namespace);

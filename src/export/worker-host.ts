@@ -19,7 +19,8 @@ import { startMetricsEndpoint, type MetricsEndpoint } from './endpoint';
 import type { Exposition } from './exposition';
 import { acceptsGzip, negotiateFormat } from './negotiate';
 import { RenderedCollection } from './render';
-import type { Snapshot } from './snapshot';
+import type { MetricsInput } from './serialize';
+import { encodeCollection, transferList } from './snapshot';
 import type { FromWorker, ToWorker, WorkerOptions } from './worker';
 
 /** Scrapes that arrive within this long of the last collection's start share the next one. */
@@ -115,13 +116,13 @@ export class MetricsWorker {
     this.interim = undefined;
     // The same port first; should another process take it in that instant, the rest of the range.
     const ports = [this.taken, ...this.options.ports.slice(this.options.ports.indexOf(this.taken) + 1)];
-    const listen = (snapshot: Snapshot | undefined) => {
+    const listen = (collection: MetricsInput | undefined) => {
       // Connections it already accepted are answered (one request each, then closed). Between
       // this close and the worker's listen (one message), a connection attempt is refused.
       interim.server.close();
-      post(worker, { kind: 'listen', ports, snapshot });
+      post(worker, { kind: 'listen', ports, collection: collection === undefined ? undefined : encodeCollection(collection) });
     };
-    this.exposition.collectSnapshot().then(listen, () => listen(undefined));
+    this.exposition.collect().then(listen, () => listen(undefined));
   }
 
   private fail(line: string | undefined): void {
@@ -143,8 +144,8 @@ export class MetricsWorker {
         this.handOver();
         break;
       case 'collect':
-        this.exposition.collectSnapshot().then(
-          (snapshot) => post(worker, { kind: 'collected', id: message.id, snapshot }),
+        this.exposition.collect().then(
+          (collection) => post(worker, { kind: 'collected', id: message.id, collection: encodeCollection(collection) }),
           (err: unknown) => post(worker, { kind: 'failed', id: message.id, error: String(err) }),
         );
         break;
@@ -166,9 +167,9 @@ export class MetricsWorker {
 
   /** Collect and render on this thread: the interim server, and the fallback without a worker. */
   private renderHere(req: IncomingMessage, res: ServerResponse, closeConnection: boolean): void {
-    this.exposition.collectSnapshot().then(
-      (snapshot) => {
-        const r = new RenderedCollection(snapshot, this.options.namespace).render(negotiateFormat(req.headers.accept), acceptsGzip(req.headers['accept-encoding']), 0);
+    this.exposition.collect().then(
+      (collection) => {
+        const r = new RenderedCollection(collection, this.options.namespace).render(negotiateFormat(req.headers.accept), acceptsGzip(req.headers['accept-encoding']), 0);
         answer(req, res, r.contentType, r.contentEncoding, r.body, closeConnection);
       },
       (err: unknown) => collectionFailed(res, err),
@@ -187,18 +188,18 @@ export class MetricsWorker {
       this.renderHere(req, res, false);
       return;
     }
-    this.exposition.collectSnapshot().then(
-      (snapshot) => {
-        const here = (s: Snapshot) => {
+    this.exposition.collect().then(
+      (collection) => {
+        const here = (s: MetricsInput) => {
           const r = new RenderedCollection(s, this.options.namespace).render(negotiateFormat(req.headers.accept), acceptsGzip(req.headers['accept-encoding']), 0);
           answer(req, res, r.contentType, r.contentEncoding, r.body, false);
         };
-        if (this.unavailable) return here(snapshot);
+        if (this.unavailable) return here(collection);
         const id = this.nextRender++;
-        this.replies.set(id, (m) => (m === undefined ? here(snapshot) : answer(req, res, m.contentType, m.contentEncoding, m.body, false)));
-        if (!post(worker, { kind: 'render', id, snapshot, accept: req.headers.accept, acceptEncoding: req.headers['accept-encoding'] })) {
+        this.replies.set(id, (m) => (m === undefined ? here(collection) : answer(req, res, m.contentType, m.contentEncoding, m.body, false)));
+        if (!post(worker, { kind: 'render', id, collection: encodeCollection(collection), accept: req.headers.accept, acceptEncoding: req.headers['accept-encoding'] })) {
           this.replies.delete(id);
-          here(snapshot);
+          here(collection);
         }
       },
       (err: unknown) => collectionFailed(res, err),
@@ -221,10 +222,10 @@ function collectionFailed(res: ServerResponse, err: unknown): void {
   res.end(`# autoprom: metrics collection failed: ${String(err)}\n`);
 }
 
-/** postMessage that never throws into the application (an attribute value that cannot be cloned). */
+/** postMessage (numbers transferred) that never throws into the application (an attribute value that cannot be cloned). */
 function post(worker: Worker, message: ToWorker): boolean {
   try {
-    worker.postMessage(message);
+    worker.postMessage(message, 'collection' in message && message.collection !== undefined ? transferList(message.collection) : undefined);
     return true;
   } catch (err) {
     warn(`could not hand a collection to the metrics worker: ${(err as Error)?.message ?? String(err)}`);

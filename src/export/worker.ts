@@ -12,7 +12,7 @@ import { acceptsGzip, negotiateFormat } from './negotiate';
 import { RenderedCollection, type RenderedBody } from './render';
 import { setSerializerDiagnostics } from './serialize';
 import { SharedCollections } from './shared-collections';
-import type { Snapshot } from './snapshot';
+import { decodeCollection, type EncodedCollection } from './snapshot';
 
 export interface WorkerOptions {
   readonly host: string | undefined;
@@ -25,10 +25,10 @@ export interface WorkerOptions {
 /** Application thread -> worker. */
 export type ToWorker =
   /** Take over the port the application thread held while this worker started (then the rest of the range). */
-  | { readonly kind: 'listen'; readonly ports: readonly number[]; readonly snapshot: Snapshot | undefined }
-  | { readonly kind: 'collected'; readonly id: number; readonly snapshot: Snapshot }
+  | { readonly kind: 'listen'; readonly ports: readonly number[]; readonly collection: EncodedCollection | undefined }
+  | { readonly kind: 'collected'; readonly id: number; readonly collection: EncodedCollection }
   | { readonly kind: 'failed'; readonly id: number; readonly error: string }
-  | { readonly kind: 'render'; readonly id: number; readonly snapshot: Snapshot; readonly accept: string | undefined; readonly acceptEncoding: string | undefined };
+  | { readonly kind: 'render'; readonly id: number; readonly collection: EncodedCollection; readonly accept: string | undefined; readonly acceptEncoding: string | undefined };
 
 /** Worker -> application thread. */
 export type FromWorker =
@@ -86,20 +86,20 @@ port.on('message', (message: ToWorker) => {
   switch (message.kind) {
     case 'listen': {
       // The collection made at hand-over: what a scrape gets should the loop block before any other.
-      if (message.snapshot !== undefined) collections.offer(new RenderedCollection(message.snapshot, options.namespace));
+      if (message.collection !== undefined) collections.offer(new RenderedCollection(decodeCollection(message.collection), options.namespace));
       const endpoint = startMetricsEndpoint({ ports: message.ports, host: options.host, path: options.path, handle: scrape, warn });
       void endpoint.port.then((p) => send({ kind: 'listening', port: p }));
       break;
     }
     case 'collected':
-      collections.collected(message.id, new RenderedCollection(message.snapshot, options.namespace));
+      collections.collected(message.id, new RenderedCollection(decodeCollection(message.collection), options.namespace));
       break;
     case 'failed':
       collections.failed(message.id, message.error);
       break;
     case 'render': {
       // The in-app handler: the application thread collected; the worker serializes and compresses.
-      const collection = new RenderedCollection(message.snapshot, options.namespace);
+      const collection = new RenderedCollection(decodeCollection(message.collection), options.namespace);
       collections.offer(collection);
       const r = collection.render(negotiateFormat(message.accept), acceptsGzip(message.acceptEncoding), 0);
       // A copy of its own, moved to the application thread (the cached body stays here).
