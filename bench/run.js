@@ -88,7 +88,11 @@ function machine() {
     cpu: cpu.trim(),
     memory: os.totalmem(),
     node: process.version,
-    wrk: ((wrk.stdout || '') + (wrk.stderr || '')).split('\n')[0].replace(/\s*\[.*$/, '').trim() || 'unknown',
+    wrk:
+      ((wrk.stdout || '') + (wrk.stderr || ''))
+        .split('\n')[0]
+        .replace(/\s*\[.*$/, '')
+        .trim() || 'unknown',
     commit: git.status === 0 ? git.stdout.trim() : 'unknown',
   };
 }
@@ -107,13 +111,38 @@ function subjects(peers) {
   const autoprom = (extra = {}) => ({ nodeArgs: ['--require', REGISTER], autoprom: true, ...extra });
   return [
     { id: 'node-bare', group: 'node-bare', label: 'node http, bare', app: 'hello.js', path: '/' },
-    { id: 'node-autoprom', group: 'node-bare', label: 'node http + autoprom (`--require`, every instrumentation)', app: 'hello.js', path: '/', ...autoprom() },
-    { id: 'node-prom-client', group: 'node-bare', label: `node http + prom-client ${v('prom-client')} (counter + histogram by hand)`, app: 'hello-prom-client.js', path: '/', env: { PROM_LIB: 'prom-client' } },
-    { id: 'node-prometheus-io', group: 'node-bare', label: `node http + @prometheus-io/client ${v('@prometheus-io/client')} (same)`, app: 'hello-prom-client.js', path: '/', env: { PROM_LIB: '@prometheus-io/client' } },
+    {
+      id: 'node-autoprom',
+      group: 'node-bare',
+      label: 'node http + autoprom (`--require`, every instrumentation)',
+      app: 'hello.js',
+      path: '/',
+      ...autoprom(),
+    },
+    {
+      id: 'node-prom-client',
+      group: 'node-bare',
+      label: `node http + prom-client ${v('prom-client')} (counter + histogram by hand)`,
+      app: 'hello-prom-client.js',
+      path: '/',
+      env: { PROM_LIB: 'prom-client' },
+    },
+    {
+      id: 'node-prometheus-io',
+      group: 'node-bare',
+      label: `node http + @prometheus-io/client ${v('@prometheus-io/client')} (same)`,
+      app: 'hello-prom-client.js',
+      path: '/',
+      env: { PROM_LIB: '@prometheus-io/client' },
+    },
     {
       id: 'node-otel-auto',
       group: 'node-bare',
-      label: `node http + OpenTelemetry zero-code (${OTEL_AUTO} ${versionOf(OTEL_AUTO, PEERS) ?? ''}/register, Prometheus exporter)`.replace(' /register', '/register'),
+      label:
+        `node http + OpenTelemetry zero-code (${OTEL_AUTO} ${versionOf(OTEL_AUTO, PEERS) ?? ''}/register, Prometheus exporter)`.replace(
+          ' /register',
+          '/register',
+        ),
       app: 'hello.js',
       path: '/',
       otel: true,
@@ -121,8 +150,22 @@ function subjects(peers) {
       unavailable: peers.register ? undefined : peers.why,
     },
     { id: 'express-bare', group: 'express-bare', label: `express ${v('express')}, bare`, app: 'express.js', path: '/users/42' },
-    { id: 'express-autoprom', group: 'express-bare', label: `express ${v('express')} + autoprom`, app: 'express.js', path: '/users/42', ...autoprom() },
-    { id: 'express-prom-bundle', group: 'express-bare', label: `express ${v('express')} + express-prom-bundle ${v('express-prom-bundle')} (method, path, status)`, app: 'express.js', path: '/users/42', env: { EXPRESS_PROM_BUNDLE: '1' } },
+    {
+      id: 'express-autoprom',
+      group: 'express-bare',
+      label: `express ${v('express')} + autoprom`,
+      app: 'express.js',
+      path: '/users/42',
+      ...autoprom(),
+    },
+    {
+      id: 'express-prom-bundle',
+      group: 'express-bare',
+      label: `express ${v('express')} + express-prom-bundle ${v('express-prom-bundle')} (method, path, status)`,
+      app: 'express.js',
+      path: '/users/42',
+      env: { EXPRESS_PROM_BUNDLE: '1' },
+    },
   ];
 }
 
@@ -148,7 +191,13 @@ async function envFor(subject) {
 // ---------- HTTP load ----------
 async function measureOnce(subject, o, cpus, extraNodeArgs = []) {
   const env = await envFor(subject);
-  const server = await startServer({ cpu: cpus.server, nodeArgs: [...extraNodeArgs, ...(subject.nodeArgs ?? [])], app: path.join(APPS, subject.app), env, cwd: ROOT });
+  const server = await startServer({
+    cpu: cpus.server,
+    nodeArgs: [...extraNodeArgs, ...(subject.nodeArgs ?? [])],
+    app: path.join(APPS, subject.app),
+    env,
+    cwd: ROOT,
+  });
   try {
     const url = `http://127.0.0.1:${server.port}${subject.path}`;
     let sent = 0;
@@ -214,10 +263,26 @@ function httpTable(list, results) {
     return [
       s.label,
       fmt.int(m.rps),
-      isBare ? '1.00' : fmt.fixed(paired((r, b) => r.rps / b.rps), 2),
+      isBare
+        ? '1.00'
+        : fmt.fixed(
+            paired((r, b) => r.rps / b.rps),
+            2,
+          ),
       `${fmt.fixed(m.cpu, 1)} µs`,
-      isBare ? '1.00' : fmt.fixed(paired((r, b) => b.cpuPerRequest / r.cpuPerRequest), 2),
-      isBare ? '–' : fmt.signed(paired((r, b) => r.cpuPerRequest - b.cpuPerRequest), 1, ' µs'),
+      isBare
+        ? '1.00'
+        : fmt.fixed(
+            paired((r, b) => b.cpuPerRequest / r.cpuPerRequest),
+            2,
+          ),
+      isBare
+        ? '–'
+        : fmt.signed(
+            paired((r, b) => r.cpuPerRequest - b.cpuPerRequest),
+            1,
+            ' µs',
+          ),
       fmt.ms(m.p99),
       fmt.mb(m.rss),
       `±${fmt.fixed((spread * 100) / 2, 1)}%`,
@@ -225,7 +290,18 @@ function httpTable(list, results) {
     ];
   });
   return table(
-    ['subject', 'requests/s (median)', 'ratio to bare', 'server CPU per request', 'CPU ratio to bare', 'added CPU per request', 'p99 latency', 'RSS after load', 'spread of requests/s', 'note'],
+    [
+      'subject',
+      'requests/s (median)',
+      'ratio to bare',
+      'server CPU per request',
+      'CPU ratio to bare',
+      'added CPU per request',
+      'p99 latency',
+      'RSS after load',
+      'spread of requests/s',
+      'note',
+    ],
     ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
     rows,
   );
@@ -239,9 +315,11 @@ function recordedNotes(list, results) {
     if (runs.length === 0) continue;
     const recorded = runs.reduce((a, r) => a + (Number.isFinite(r.recorded) ? r.recorded : 0), 0);
     const sent = runs.reduce((a, r) => a + r.sent, 0);
-    notes.push(recorded === 0
-      ? `- ${s.id}: autoprom's endpoint counted 0 of ${fmt.int(sent)} requests (\`django_http_responses_before_middlewares_total\`): its HTTP metrics were not recording in this build.`
-      : `- ${s.id}: autoprom counted ${fmt.int(recorded)} responses of ${fmt.int(sent)} requests sent (\`django_http_responses_before_middlewares_total\`; wrk's count stops at its deadline, in-flight ones finish after).`);
+    notes.push(
+      recorded === 0
+        ? `- ${s.id}: autoprom's endpoint counted 0 of ${fmt.int(sent)} requests (\`django_http_responses_before_middlewares_total\`): its HTTP metrics were not recording in this build.`
+        : `- ${s.id}: autoprom counted ${fmt.int(recorded)} responses of ${fmt.int(sent)} requests sent (\`django_http_responses_before_middlewares_total\`; wrk's count stops at its deadline, in-flight ones finish after).`,
+    );
     const stderr = [...new Set(runs.map((r) => r.stderr.trim()).filter(Boolean))];
     for (const e of stderr) notes.push(`- ${s.id} stderr: \`${e.split('\n')[0].slice(0, 200)}\``);
   }
@@ -252,17 +330,51 @@ function recordedNotes(list, results) {
 function scrapeSubjects() {
   return [
     { id: 'autoprom', label: 'autoprom (Exposition.render, serialize.ts)', file: 'autoprom.js', env: {} },
-    { id: 'autoprom-app-thread', label: "autoprom, the application thread's part since the endpoint runs in a worker (collect + post the numbers; serialization and gzip run in the worker)", file: 'autoprom-app-thread.js', env: {} },
-    { id: 'autoprom-otel-serializer', label: "autoprom's registry through OpenTelemetry's PrometheusSerializer (the renderer before serialize.ts)", file: 'autoprom.js', env: { BENCH_SERIALIZER: 'otel' } },
-    { id: 'prom-client', label: `prom-client ${versionOf('prom-client')} (registry.metrics())`, file: 'prom-client.js', env: { PROM_LIB: 'prom-client' } },
-    { id: 'prometheus-io', label: `@prometheus-io/client ${versionOf('@prometheus-io/client')} (registry.metrics())`, file: 'prom-client.js', env: { PROM_LIB: '@prometheus-io/client' } },
-    { id: 'otel-exporter', label: `OpenTelemetry exporter-prometheus ${versionOf('@opentelemetry/exporter-prometheus')}, defaults (scope labels, target_info)`, file: 'otel.js', env: {} },
+    {
+      id: 'autoprom-app-thread',
+      label:
+        "autoprom, the application thread's part since the endpoint runs in a worker (collect + post the numbers; serialization and gzip run in the worker)",
+      file: 'autoprom-app-thread.js',
+      env: {},
+    },
+    {
+      id: 'autoprom-otel-serializer',
+      label: "autoprom's registry through OpenTelemetry's PrometheusSerializer (the renderer before serialize.ts)",
+      file: 'autoprom.js',
+      env: { BENCH_SERIALIZER: 'otel' },
+    },
+    {
+      id: 'prom-client',
+      label: `prom-client ${versionOf('prom-client')} (registry.metrics())`,
+      file: 'prom-client.js',
+      env: { PROM_LIB: 'prom-client' },
+    },
+    {
+      id: 'prometheus-io',
+      label: `@prometheus-io/client ${versionOf('@prometheus-io/client')} (registry.metrics())`,
+      file: 'prom-client.js',
+      env: { PROM_LIB: '@prometheus-io/client' },
+    },
+    {
+      id: 'otel-exporter',
+      label: `OpenTelemetry exporter-prometheus ${versionOf('@opentelemetry/exporter-prometheus')}, defaults (scope labels, target_info)`,
+      file: 'otel.js',
+      env: {},
+    },
   ];
 }
 
 async function scrapeBench(o) {
   const rows = [];
-  const row = (label, x) => [label, fmt.int(x.series), `${(x.bytes / 1048576).toFixed(2)} MB`, fmt.ms(x.medianMs), fmt.ms(x.minMs), fmt.mb(x.heapDelta), `${fmt.int(x.heapDelta / x.series)} B`];
+  const row = (label, x) => [
+    label,
+    fmt.int(x.series),
+    `${(x.bytes / 1048576).toFixed(2)} MB`,
+    fmt.ms(x.medianMs),
+    fmt.ms(x.minMs),
+    fmt.mb(x.heapDelta),
+    `${fmt.int(x.heapDelta / x.series)} B`,
+  ];
   for (const s of scrapeSubjects()) {
     process.stderr.write(`bench: scrape ${s.id}…\n`);
     const r = spawnSync(process.execPath, ['--expose-gc', path.join(__dirname, 'scrape', s.file)], {
@@ -277,8 +389,17 @@ async function scrapeBench(o) {
     rows.push(row(s.label, x));
   }
   process.stderr.write('bench: scrape autoprom in a real express app…\n');
-  rows.push(row('autoprom in a real express app (200 routes × 3 methods × 3 statuses requested; scraped over HTTP; every family of the preload)', await realAppScrape(o)));
-  return table(['exporter', 'series', 'body', `scrape (median of ${o.scrapes})`, 'fastest', 'heap held by the series', 'per series'], ['l', 'r', 'r', 'r', 'r', 'r', 'r'], rows);
+  rows.push(
+    row(
+      'autoprom in a real express app (200 routes × 3 methods × 3 statuses requested; scraped over HTTP; every family of the preload)',
+      await realAppScrape(o),
+    ),
+  );
+  return table(
+    ['exporter', 'series', 'body', `scrape (median of ${o.scrapes})`, 'fastest', 'heap held by the series', 'per series'],
+    ['l', 'r', 'r', 'r', 'r', 'r', 'r'],
+    rows,
+  );
 }
 
 /**
@@ -289,7 +410,13 @@ async function scrapeBench(o) {
 async function realAppScrape(o) {
   const metricsPort = await freePort();
   const env = cleanEnv({ PROMETHEUS_METRICS_EXPORT_PORT: String(metricsPort), PROMETHEUS_METRICS_EXPORT_ADDRESS: '127.0.0.1' });
-  const server = await startServer({ cpu: undefined, nodeArgs: ['--expose-gc', '--require', REGISTER], app: path.join(APPS, 'many-routes.js'), env, cwd: ROOT });
+  const server = await startServer({
+    cpu: undefined,
+    nodeArgs: ['--expose-gc', '--require', REGISTER],
+    app: path.join(APPS, 'many-routes.js'),
+    env,
+    cwd: ROOT,
+  });
   const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
   try {
     const base = `http://127.0.0.1:${server.port}`;
@@ -299,10 +426,17 @@ async function realAppScrape(o) {
     await heap();
     const before = await heap();
     const { triples } = require('./scrape/dataset').dataset();
-    const queue = triples.map(({ status, view, method }) => ({ method, url: base + view.replace(':id', '7'), headers: { 'x-status': status } }));
-    await Promise.all(Array.from({ length: 8 }, async () => {
-      for (let r = queue.shift(); r !== undefined; r = queue.shift()) await httpGet(r.url, { method: r.method, headers: r.headers, agent });
+    const queue = triples.map(({ status, view, method }) => ({
+      method,
+      url: base + view.replace(':id', '7'),
+      headers: { 'x-status': status },
     }));
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let r = queue.shift(); r !== undefined; r = queue.shift())
+          await httpGet(r.url, { method: r.method, headers: r.headers, agent });
+      }),
+    );
     const after = await heap();
     let body = '';
     for (let i = 0; i < 3; i++) body = (await httpGet(metricsUrl)).body;
@@ -326,7 +460,12 @@ async function startupBench(o, peers) {
     { label: 'node -e 0', args: [] },
     { label: 'node -r autoprom/register -e 0', args: ['--require', REGISTER], autoprom: true },
   ];
-  if (peers.register) subjectsList.push({ label: `node -r ${OTEL_AUTO}/register -e 0 (Prometheus exporter)`, args: ['--require', peers.register], otel: true });
+  if (peers.register)
+    subjectsList.push({
+      label: `node -r ${OTEL_AUTO}/register -e 0 (Prometheus exporter)`,
+      args: ['--require', peers.register],
+      otel: true,
+    });
   const times = subjectsList.map(() => []);
   for (let i = 0; i < o.startupRuns; i++) {
     for (let j = 0; j < subjectsList.length; j++) {
@@ -363,24 +502,54 @@ async function profileBench(list, o, cpus) {
     const busy = p.totalMs - (p.owners.get('(idle)')?.selfMs ?? 0);
     const perRequest = (ms) => `${((ms * 1000) / r.sent).toFixed(2)} µs`;
     const share = (ms) => `${((ms / busy) * 100).toFixed(1)}%`;
-    out.push(`#### ${s.label}: ${fmt.int(r.sent)} requests, ${fmt.int(busy)} ms busy of ${fmt.int(p.totalMs)} ms profiled, ${perRequest(busy)} busy per request`);
+    out.push(
+      `#### ${s.label}: ${fmt.int(r.sent)} requests, ${fmt.int(busy)} ms busy of ${fmt.int(p.totalMs)} ms profiled, ${perRequest(busy)} busy per request`,
+    );
     out.push('');
     out.push('By package: self time (its own code on top of the stack) and total time (anywhere on the stack, callees included):');
     out.push('');
-    out.push(table(['code', 'self ms', 'self share', 'self per request', 'total per request'], ['l', 'r', 'r', 'r', 'r'],
-      [...p.owners].filter(([k]) => k !== '(idle)' && k !== '(root)').slice(0, 12).map(([k, t]) => [k, fmt.int(t.selfMs), share(t.selfMs), perRequest(t.selfMs), perRequest(t.totalMs)])));
+    out.push(
+      table(
+        ['code', 'self ms', 'self share', 'self per request', 'total per request'],
+        ['l', 'r', 'r', 'r', 'r'],
+        [...p.owners]
+          .filter(([k]) => k !== '(idle)' && k !== '(root)')
+          .slice(0, 12)
+          .map(([k, t]) => [k, fmt.int(t.selfMs), share(t.selfMs), perRequest(t.selfMs), perRequest(t.totalMs)]),
+      ),
+    );
     out.push('');
     out.push('Top functions by self time:');
     out.push('');
-    const row = (f) => [`\`${f.name}\``, `\`${f.where || f.owner}\``, fmt.int(f.selfMs), share(f.selfMs), perRequest(f.selfMs), perRequest(f.totalMs)];
+    const row = (f) => [
+      `\`${f.name}\``,
+      `\`${f.where || f.owner}\``,
+      fmt.int(f.selfMs),
+      share(f.selfMs),
+      perRequest(f.selfMs),
+      perRequest(f.totalMs),
+    ];
     const header = ['function', 'where', 'self ms', 'self share', 'self per request', 'total per request'];
     const align = ['l', 'l', 'r', 'r', 'r', 'r'];
-    out.push(table(header, align, p.functions.filter((f) => f.name !== '(idle)' && f.name !== '(root)').slice(0, 25).map(row)));
-    const ours = p.functions.filter((f) => f.selfMs > 0 && (f.owner === 'autoprom' || f.owner.startsWith('@opentelemetry/') || f.owner === 'require-in-the-middle'));
+    out.push(
+      table(
+        header,
+        align,
+        p.functions
+          .filter((f) => f.name !== '(idle)' && f.name !== '(root)')
+          .slice(0, 25)
+          .map(row),
+      ),
+    );
+    const ours = p.functions.filter(
+      (f) => f.selfMs > 0 && (f.owner === 'autoprom' || f.owner.startsWith('@opentelemetry/') || f.owner === 'require-in-the-middle'),
+    );
     if (ours.length > 0) {
       const startup = p.functions.find((f) => f.where.startsWith('dist/register.js:'));
       out.push('');
-      out.push(`autoprom and OpenTelemetry functions, by self time${startup ? ` (the preload's start-up, all of it under \`dist/register.js\`, took ${fmt.int(startup.totalMs)} ms of the profile)` : ''}:`);
+      out.push(
+        `autoprom and OpenTelemetry functions, by self time${startup ? ` (the preload's start-up, all of it under \`dist/register.js\`, took ${fmt.int(startup.totalMs)} ms of the profile)` : ''}:`,
+      );
       out.push('');
       out.push(table(header, align, ours.slice(0, 20).map(row)));
     }
@@ -397,9 +566,13 @@ async function main() {
   if (!onPath('wrk')) throw new Error('wrk is not installed: apt-get install -y wrk');
   if (!fs.existsSync(REGISTER)) throw new Error(`${path.relative(ROOT, REGISTER)} is missing: run npm run build first`);
   const [major] = process.versions.node.split('.').map(Number);
-  if (major < 22) throw new Error(`Node ${process.version}: autoprom needs >= 22.15; run it as npm run bench (Node from node_modules/.bin)`);
+  if (major < 22)
+    throw new Error(`Node ${process.version}: autoprom needs >= 22.15; run it as npm run bench (Node from node_modules/.bin)`);
   const m = machine();
-  const loadBefore = os.loadavg().map((x) => x.toFixed(1)).join(' ');
+  const loadBefore = os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
   // Server and load generator on different CPUs; on one CPU they share it (said in the header).
   const cpus = m.nproc >= 2 && onPath('taskset') ? { server: 0, load: 1 } : { server: undefined, load: undefined };
   const peers = ensurePeers(o);
@@ -414,7 +587,9 @@ async function main() {
   const lines = [];
   lines.push(`## Overhead benchmark${o.smoke ? ' (smoke run: proves the bench runs; its numbers mean nothing)' : ''}`);
   lines.push('');
-  lines.push(`${m.date} · ${m.nproc} CPUs, ${m.cpu}, ${(m.memory / 2 ** 30).toFixed(0)} GiB RAM · Node ${m.node} · ${m.wrk} · autoprom ${m.commit} · \`${command}\``);
+  lines.push(
+    `${m.date} · ${m.nproc} CPUs, ${m.cpu}, ${(m.memory / 2 ** 30).toFixed(0)} GiB RAM · Node ${m.node} · ${m.wrk} · autoprom ${m.commit} · \`${command}\``,
+  );
   lines.push('');
 
   if (o.profile) {
@@ -422,8 +597,13 @@ async function main() {
     lines.push('');
     lines.push(await profileBench(o.only ? list : list.filter((s) => s.id === 'node-bare' || s.id === 'node-autoprom'), o, cpus));
   } else {
-    const pin = cpus.server === undefined ? 'server and wrk share the CPUs (no taskset or one CPU)' : 'server pinned to CPU 0, wrk to CPU 1 (taskset)';
-    lines.push(`### Requests/s on a hello-world (wrk -t1 -c${o.connections}, ${o.warmup} s warm-up + ${o.duration} s, ${o.reps} interleaved repetition${o.reps === 1 ? '' : 's'}, a fresh process each; ${pin})`);
+    const pin =
+      cpus.server === undefined
+        ? 'server and wrk share the CPUs (no taskset or one CPU)'
+        : 'server pinned to CPU 0, wrk to CPU 1 (taskset)';
+    lines.push(
+      `### Requests/s on a hello-world (wrk -t1 -c${o.connections}, ${o.warmup} s warm-up + ${o.duration} s, ${o.reps} interleaved repetition${o.reps === 1 ? '' : 's'}, a fresh process each; ${pin})`,
+    );
     lines.push('');
     const results = await httpBench(list, o, cpus);
     fs.mkdirSync(RESULTS, { recursive: true });
@@ -431,21 +611,47 @@ async function main() {
     fs.writeFileSync(path.join(RESULTS, `${o.smoke ? 'smoke' : 'latest'}-runs.json`), `${JSON.stringify(raw, null, 1)}\n`);
     lines.push(httpTable(list, results));
     lines.push('');
-    lines.push(`Ratios and added CPU are against the bare server of the same group (node http or express) in the same repetition, median over repetitions. Server CPU per request is the server process's user + system CPU time during the measured run divided by the requests wrk completed; its ratio is bare ÷ subject, the requests/s ratio the server would reach if it had its CPU to itself, and it holds up when something else on the machine steals CPU time, which requests/s does not (load average before the run: ${loadBefore}, after: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}). Spread is half the min–max range of requests/s over the repetitions. express subjects request \`/users/42\` (route \`/users/:id\`).`);
+    lines.push(
+      `Ratios and added CPU are against the bare server of the same group (node http or express) in the same repetition, median over repetitions. Server CPU per request is the server process's user + system CPU time during the measured run divided by the requests wrk completed; its ratio is bare ÷ subject, the requests/s ratio the server would reach if it had its CPU to itself, and it holds up when something else on the machine steals CPU time, which requests/s does not (load average before the run: ${loadBefore}, after: ${os
+        .loadavg()
+        .map((x) => x.toFixed(1))
+        .join(
+          ' ',
+        )}). Spread is half the min–max range of requests/s over the repetitions. express subjects request \`/users/42\` (route \`/users/:id\`).`,
+    );
     const notes = recordedNotes(list, results);
     if (notes.length) lines.push('', ...notes);
     lines.push('');
-    lines.push('### Scrape of 13,800 series (200 routes × 3 methods: a 16-bucket latency histogram, a request counter; × 3 statuses: a response counter)');
+    lines.push(
+      '### Scrape of 13,800 series (200 routes × 3 methods: a 16-bucket latency histogram, a request counter; × 3 statuses: a response counter)',
+    );
     lines.push('');
     lines.push(await scrapeBench(o));
     lines.push('');
-    lines.push("Scrape time is the exporter's own render call (what its /metrics endpoint runs) plus encoding the body to bytes, in-process, after 3 warm-up scrapes. Heap is measured after a full GC, before and after the series are created. The real-app row is timed from the client over loopback HTTP, and its heap is what the app holds more after the traffic than before.");
+    lines.push(
+      "Scrape time is the exporter's own render call (what its /metrics endpoint runs) plus encoding the body to bytes, in-process, after 3 warm-up scrapes. Heap is measured after a full GC, before and after the series are created. The real-app row is timed from the client over loopback HTTP, and its heap is what the app holds more after the traffic than before.",
+    );
     lines.push('');
-    lines.push(`### Scrape flood (10 connections scraping back to back, Prometheus 2.42's Accept and gzip; wrk -c${o.connections} on the app alongside)`);
+    lines.push(
+      `### Scrape flood (10 connections scraping back to back, Prometheus 2.42's Accept and gzip; wrk -c${o.connections} on the app alongside)`,
+    );
     lines.push('');
-    lines.push((await require('./scrape-flood').floodBench({ reps: Math.min(o.reps, 5), duration: o.duration, warmup: o.warmup, connections: o.connections, register: REGISTER, cpus: { server: undefined, load: cpus.load } })).table);
+    lines.push(
+      (
+        await require('./scrape-flood').floodBench({
+          reps: Math.min(o.reps, 5),
+          duration: o.duration,
+          warmup: o.warmup,
+          connections: o.connections,
+          register: REGISTER,
+          cpus: { server: undefined, load: cpus.load },
+        })
+      ).table,
+    );
     lines.push('');
-    lines.push("Each repetition is one process: the app's requests/s alone and during the flood, in alternating order; the ratio is the median of the per-repetition ratios. The capacity ratio compares the application thread's own CPU time per request (Linux per-thread accounting), which other load on the machine does not move. The app process is not pinned (its metrics worker thread may use the other CPU), wrk and the flood client share CPU 1. `node bench/scrape-flood.js --register <other build>/register.js` measures another build the same way.");
+    lines.push(
+      "Each repetition is one process: the app's requests/s alone and during the flood, in alternating order; the ratio is the median of the per-repetition ratios. The capacity ratio compares the application thread's own CPU time per request (Linux per-thread accounting), which other load on the machine does not move. The app process is not pinned (its metrics worker thread may use the other CPU), wrk and the flood client share CPU 1. `node bench/scrape-flood.js --register <other build>/register.js` measures another build the same way.",
+    );
     lines.push('');
     lines.push('### Startup');
     lines.push('');

@@ -41,7 +41,11 @@ async function measured(server, o, url) {
   const main0 = mainThreadCpuUs(server.pid);
   const all0 = cpuUsOf(server.pid);
   const w = await runWrk({ cpu: o.cpus.load, url, seconds: o.duration, connections: o.connections });
-  return { rps: w.rps, mainCpu: (mainThreadCpuUs(server.pid) - main0) / w.requests, otherCpuPerSecond: ((cpuUsOf(server.pid) - all0) - (mainThreadCpuUs(server.pid) - main0)) / o.duration };
+  return {
+    rps: w.rps,
+    mainCpu: (mainThreadCpuUs(server.pid) - main0) / w.requests,
+    otherCpuPerSecond: (cpuUsOf(server.pid) - all0 - (mainThreadCpuUs(server.pid) - main0)) / o.duration,
+  };
 }
 
 function flood({ cpu, url, seconds, connections }) {
@@ -62,10 +66,16 @@ function flood({ cpu, url, seconds, connections }) {
 async function fill(base) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
   const { triples } = require('./scrape/dataset').dataset(ROUTES);
-  const queue = triples.map(({ status, view, method }) => ({ method, url: base + view.replace(':id', '7'), headers: { 'x-status': status } }));
-  await Promise.all(Array.from({ length: 8 }, async () => {
-    for (let r = queue.shift(); r !== undefined; r = queue.shift()) await httpGet(r.url, { method: r.method, headers: r.headers, agent });
+  const queue = triples.map(({ status, view, method }) => ({
+    method,
+    url: base + view.replace(':id', '7'),
+    headers: { 'x-status': status },
   }));
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (let r = queue.shift(); r !== undefined; r = queue.shift()) await httpGet(r.url, { method: r.method, headers: r.headers, agent });
+    }),
+  );
   agent.destroy();
 }
 
@@ -74,7 +84,11 @@ async function floodBench(o) {
   const runs = [];
   for (let rep = 0; rep < o.reps; rep++) {
     const metricsPort = await freePort();
-    const env = cleanEnv({ PROMETHEUS_METRICS_EXPORT_PORT: String(metricsPort), PROMETHEUS_METRICS_EXPORT_ADDRESS: '127.0.0.1', ROUTES: String(ROUTES) });
+    const env = cleanEnv({
+      PROMETHEUS_METRICS_EXPORT_PORT: String(metricsPort),
+      PROMETHEUS_METRICS_EXPORT_ADDRESS: '127.0.0.1',
+      ROUTES: String(ROUTES),
+    });
     const server = await startServer({ cpu: o.cpus.server, nodeArgs: ['--require', o.register], app: APP, env, cwd: ROOT });
     try {
       const base = `http://127.0.0.1:${server.port}`;
@@ -105,7 +119,9 @@ async function floodBench(o) {
           r.scrapeBytes = f.scrapes > 0 ? f.bytes / f.scrapes : NaN;
         }
       }
-      process.stderr.write(`bench: flood rep ${rep + 1}/${o.reps}: alone ${fmt.int(r.alone)} req/s (${fmt.fixed(r.mainCpuAlone, 1)} µs app thread CPU per request), during the flood ${fmt.int(r.flood)} req/s (${fmt.fixed(r.mainCpuFlood, 1)} µs), ${fmt.int(r.scrapesPerSecond)} scrapes/s\n`);
+      process.stderr.write(
+        `bench: flood rep ${rep + 1}/${o.reps}: alone ${fmt.int(r.alone)} req/s (${fmt.fixed(r.mainCpuAlone, 1)} µs app thread CPU per request), during the flood ${fmt.int(r.flood)} req/s (${fmt.fixed(r.mainCpuFlood, 1)} µs), ${fmt.int(r.scrapesPerSecond)} scrapes/s\n`,
+      );
       runs.push(r);
     } finally {
       await server.stop();
@@ -115,22 +131,49 @@ async function floodBench(o) {
   return {
     runs,
     table: table(
-      ['preload', 'series', 'app requests/s alone', 'during the flood', 'ratio (paired median)', 'app thread CPU per request alone', 'during the flood', 'capacity ratio (CPU alone ÷ during)', 'other threads CPU during the flood', 'scrapes answered/s', 'bytes per scrape', 'scrape errors'],
+      [
+        'preload',
+        'series',
+        'app requests/s alone',
+        'during the flood',
+        'ratio (paired median)',
+        'app thread CPU per request alone',
+        'during the flood',
+        'capacity ratio (CPU alone ÷ during)',
+        'other threads CPU during the flood',
+        'scrapes answered/s',
+        'bytes per scrape',
+        'scrape errors',
+      ],
       ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
-      [[
-        `\`${path.relative(ROOT, o.register)}\``,
-        fmt.int(m((r) => r.series)),
-        fmt.int(m((r) => r.alone)),
-        fmt.int(m((r) => r.flood)),
-        fmt.fixed(m((r) => r.flood / r.alone), 3),
-        `${fmt.fixed(m((r) => r.mainCpuAlone), 1)} µs`,
-        `${fmt.fixed(m((r) => r.mainCpuFlood), 1)} µs`,
-        fmt.fixed(m((r) => r.mainCpuAlone / r.mainCpuFlood), 3),
-        `${fmt.int(m((r) => r.otherThreadsCpu) / 1e4)}% of a CPU`,
-        fmt.int(m((r) => r.scrapesPerSecond)),
-        fmt.int(m((r) => r.scrapeBytes)),
-        String(runs.reduce((a, r) => a + r.scrapeErrors, 0)),
-      ]],
+      [
+        [
+          `\`${path.relative(ROOT, o.register)}\``,
+          fmt.int(m((r) => r.series)),
+          fmt.int(m((r) => r.alone)),
+          fmt.int(m((r) => r.flood)),
+          fmt.fixed(
+            m((r) => r.flood / r.alone),
+            3,
+          ),
+          `${fmt.fixed(
+            m((r) => r.mainCpuAlone),
+            1,
+          )} µs`,
+          `${fmt.fixed(
+            m((r) => r.mainCpuFlood),
+            1,
+          )} µs`,
+          fmt.fixed(
+            m((r) => r.mainCpuAlone / r.mainCpuFlood),
+            3,
+          ),
+          `${fmt.int(m((r) => r.otherThreadsCpu) / 1e4)}% of a CPU`,
+          fmt.int(m((r) => r.scrapesPerSecond)),
+          fmt.int(m((r) => r.scrapeBytes)),
+          String(runs.reduce((a, r) => a + r.scrapeErrors, 0)),
+        ],
+      ],
     ),
   };
 }
@@ -151,8 +194,11 @@ if (require.main === module) {
     connections: Number(arg('--connections', 20)),
     register: path.resolve(arg('--register', path.join(ROOT, 'dist', 'register.js'))),
     cpus,
-  }).then((r) => process.stdout.write(`${r.table}\n`), (err) => {
-    process.stderr.write(`bench: ${err?.stack ?? err}\n`);
-    process.exit(1);
-  });
+  }).then(
+    (r) => process.stdout.write(`${r.table}\n`),
+    (err) => {
+      process.stderr.write(`bench: ${err?.stack ?? err}\n`);
+      process.exit(1);
+    },
+  );
 }

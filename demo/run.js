@@ -44,25 +44,46 @@ function start({ port, used }) {
   started = true;
   const base = `http://127.0.0.1:${port}`;
   console.log(`demo service on ${base} (express), running under autoprom`);
-  console.log(`  PostgreSQL: ${used.postgres ? 'used (orders are inserted into demo_orders)' : `not reachable on 127.0.0.1:${process.env.DEMO_PG_PORT || 5432}, so the django_db_* and django_model_* families stay empty`}`);
-  console.log(`  Redis:      ${used.redis ? 'used (products are cached under backend="demo-cache")' : `not reachable on 127.0.0.1:${process.env.DEMO_REDIS_PORT || 6379}, so the django_cache_* families stay empty`}`);
+  console.log(
+    `  PostgreSQL: ${used.postgres ? 'used (orders are inserted into demo_orders)' : `not reachable on 127.0.0.1:${process.env.DEMO_PG_PORT || 5432}, so the django_db_* and django_model_* families stay empty`}`,
+  );
+  console.log(
+    `  Redis:      ${used.redis ? 'used (products are cached under backend="demo-cache")' : `not reachable on 127.0.0.1:${process.env.DEMO_REDIS_PORT || 6379}, so the django_cache_* families stay empty`}`,
+  );
   console.log(`metrics: curl http://127.0.0.1:${metricsPort}/metrics   (Ctrl-C to stop)\n`);
 
   let n = 0;
   const traffic = setInterval(() => {
     n++;
     const id = 1 + (n % 45);
-    void fetch(`${base}/products/${id}?ref=demo`).then((r) => r.arrayBuffer()).catch(() => {});
-    if (n % 3 === 0) void fetch(`${base}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ item: `item-${n}` }) }).then((r) => r.arrayBuffer()).catch(() => {});
-    if (n % 17 === 0) void fetch(`${base}/boom`).then((r) => r.arrayBuffer()).catch(() => {});
-    if (n % 5 === 0) void fetch(`${base}/healthz`).then((r) => r.arrayBuffer()).catch(() => {});
+    void fetch(`${base}/products/${id}?ref=demo`)
+      .then((r) => r.arrayBuffer())
+      .catch(() => {});
+    if (n % 3 === 0)
+      void fetch(`${base}/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ item: `item-${n}` }),
+      })
+        .then((r) => r.arrayBuffer())
+        .catch(() => {});
+    if (n % 17 === 0)
+      void fetch(`${base}/boom`)
+        .then((r) => r.arrayBuffer())
+        .catch(() => {});
+    if (n % 5 === 0)
+      void fetch(`${base}/healthz`)
+        .then((r) => r.arrayBuffer())
+        .catch(() => {});
   }, 50);
 
   const show = async () => {
     try {
       const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
       const lines = text.split('\n').filter((l) => TELLING.some((re) => re.test(l)));
-      console.log(`--- ${new Date().toISOString()} a few lines of the exposition (${text.split('\n').filter((l) => l && !l.startsWith('#')).length} samples in all)`);
+      console.log(
+        `--- ${new Date().toISOString()} a few lines of the exposition (${text.split('\n').filter((l) => l && !l.startsWith('#')).length} samples in all)`,
+      );
       for (const l of lines.slice(0, 24)) console.log(l);
       console.log('');
     } catch (err) {

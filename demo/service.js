@@ -6,9 +6,15 @@ const net = require('node:net');
 function reachable(port) {
   return new Promise((resolve) => {
     const s = net.connect({ host: '127.0.0.1', port });
-    s.setTimeout(1000, () => { s.destroy(); resolve(false); });
+    s.setTimeout(1000, () => {
+      s.destroy();
+      resolve(false);
+    });
     s.once('error', () => resolve(false));
-    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
   });
 }
 
@@ -24,7 +30,9 @@ async function main() {
     const { Pool } = require('pg');
     pool = new Pool({ connectionString: `postgres://postgres@127.0.0.1:${pgPort}/test`, max: 4 });
     try {
-      await pool.query('CREATE TABLE IF NOT EXISTS demo_orders (id serial PRIMARY KEY, item text NOT NULL, created_at timestamptz DEFAULT now())');
+      await pool.query(
+        'CREATE TABLE IF NOT EXISTS demo_orders (id serial PRIMARY KEY, item text NOT NULL, created_at timestamptz DEFAULT now())',
+      );
       used.postgres = true;
     } catch (err) {
       process.stderr.write(`demo: PostgreSQL answered but could not be used (${err.message})\n`);

@@ -14,7 +14,7 @@ const AREAS = [
   ['models', 'ORM models (derived from the SQL sent through pg)'],
   ['cache', 'Cache: ioredis, or any cache through `measureCache`'],
   ['process', 'Process (the names every Prometheus client uses)'],
-  ['runtime', 'Node.js runtime (prom-client\'s names)'],
+  ['runtime', "Node.js runtime (prom-client's names)"],
 ];
 
 function buckets(spec) {

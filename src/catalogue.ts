@@ -5,10 +5,24 @@ export type { FamilySpec, FamilyType, FamilyArea, BucketSpec } from './core/cata
 const DB = ['alias', 'vendor'] as const;
 const GC_BUCKETS = [0.001, 0.01, 0.1, 1, 2, 5] as const;
 
-function http(name: string, type: FamilySpec['type'], help: string, labels: readonly string[], source: string, buckets?: FamilySpec['buckets']): FamilySpec {
+function http(
+  name: string,
+  type: FamilySpec['type'],
+  help: string,
+  labels: readonly string[],
+  source: string,
+  buckets?: FamilySpec['buckets'],
+): FamilySpec {
   return { name, type, help, labels, source, buckets, area: 'http', namespaced: true };
 }
-function db(name: string, type: FamilySpec['type'], help: string, labels: readonly string[], source: string, buckets?: FamilySpec['buckets']): FamilySpec {
+function db(
+  name: string,
+  type: FamilySpec['type'],
+  help: string,
+  labels: readonly string[],
+  source: string,
+  buckets?: FamilySpec['buckets'],
+): FamilySpec {
   return { name, type, help, labels, source, buckets, area: 'db', namespaced: true };
 }
 function model(name: string, help: string, source: string): FamilySpec {
@@ -20,7 +34,14 @@ function cache(name: string, help: string, source: string): FamilySpec {
 function proc(name: string, type: FamilySpec['type'], help: string, source: string): FamilySpec {
   return { name, type, help, labels: [], source, area: 'process', namespaced: false };
 }
-function rt(name: string, type: FamilySpec['type'], help: string, labels: readonly string[], source: string, buckets?: FamilySpec['buckets']): FamilySpec {
+function rt(
+  name: string,
+  type: FamilySpec['type'],
+  help: string,
+  labels: readonly string[],
+  source: string,
+  buckets?: FamilySpec['buckets'],
+): FamilySpec {
   return { name, type, help, labels, source, buckets, area: 'runtime', namespaced: false };
 }
 
@@ -30,44 +51,223 @@ function rt(name: string, type: FamilySpec['type'], help: string, labels: readon
  */
 export const CATALOGUE: readonly FamilySpec[] = [
   // ---- HTTP server (django_prometheus.middleware) ----
-  http('django_http_requests_before_middlewares_total', 'counter', 'Total count of requests before middlewares run.', [], 'request received (not excluded)'),
-  http('django_http_responses_before_middlewares_total', 'counter', 'Total count of responses before middlewares run.', [], 'response finished'),
-  http('django_http_requests_latency_including_middlewares_seconds', 'histogram', 'Histogram of requests processing time (including middleware processing time).', [], 'request received to response finished', 'latency'),
-  http('django_http_requests_unknown_latency_including_middlewares_total', 'counter', 'Count of requests for which the latency was unknown (when computing django_http_requests_latency_including_middlewares_seconds).', [], 'connection closed before the response finished'),
-  http('django_http_requests_latency_seconds_by_view_method', 'histogram', 'Histogram of request processing time labelled by view.', ['view', 'method'], 'request received to response finished, by route template', 'latency'),
-  http('django_http_requests_unknown_latency_total', 'counter', 'Count of requests for which the latency was unknown.', [], 'connection closed before the response finished'),
+  http(
+    'django_http_requests_before_middlewares_total',
+    'counter',
+    'Total count of requests before middlewares run.',
+    [],
+    'request received (not excluded)',
+  ),
+  http(
+    'django_http_responses_before_middlewares_total',
+    'counter',
+    'Total count of responses before middlewares run.',
+    [],
+    'response finished',
+  ),
+  http(
+    'django_http_requests_latency_including_middlewares_seconds',
+    'histogram',
+    'Histogram of requests processing time (including middleware processing time).',
+    [],
+    'request received to response finished',
+    'latency',
+  ),
+  http(
+    'django_http_requests_unknown_latency_including_middlewares_total',
+    'counter',
+    'Count of requests for which the latency was unknown (when computing django_http_requests_latency_including_middlewares_seconds).',
+    [],
+    'connection closed before the response finished',
+  ),
+  http(
+    'django_http_requests_latency_seconds_by_view_method',
+    'histogram',
+    'Histogram of request processing time labelled by view.',
+    ['view', 'method'],
+    'request received to response finished, by route template',
+    'latency',
+  ),
+  http(
+    'django_http_requests_unknown_latency_total',
+    'counter',
+    'Count of requests for which the latency was unknown.',
+    [],
+    'connection closed before the response finished',
+  ),
   http('django_http_ajax_requests_total', 'counter', 'Count of AJAX requests.', [], 'requests with X-Requested-With: XMLHttpRequest'),
-  http('django_http_requests_total_by_method_total', 'counter', 'Count of requests by method.', ['method'], 'standard method, else <invalid method>'),
+  http(
+    'django_http_requests_total_by_method_total',
+    'counter',
+    'Count of requests by method.',
+    ['method'],
+    'standard method, else <invalid method>',
+  ),
   http('django_http_requests_total_by_transport_total', 'counter', 'Count of requests by transport.', ['transport'], 'http or https'),
-  http('django_http_requests_total_by_view_transport_method_total', 'counter', 'Count of requests by view, transport, method.', ['view', 'transport', 'method'], 'requests by route template'),
-  http('django_http_requests_body_total_bytes', 'histogram', 'Histogram of requests by body size.', [], 'request Content-Length (0 when absent or not a number)', 'pow2'),
-  http('django_http_responses_total_by_templatename_total', 'counter', 'Count of responses by template name.', ['templatename'], 'template rendered by express res.render'),
+  http(
+    'django_http_requests_total_by_view_transport_method_total',
+    'counter',
+    'Count of requests by view, transport, method.',
+    ['view', 'transport', 'method'],
+    'requests by route template',
+  ),
+  http(
+    'django_http_requests_body_total_bytes',
+    'histogram',
+    'Histogram of requests by body size.',
+    [],
+    'request Content-Length (0 when absent or not a number)',
+    'pow2',
+  ),
+  http(
+    'django_http_responses_total_by_templatename_total',
+    'counter',
+    'Count of responses by template name.',
+    ['templatename'],
+    'template rendered by express res.render',
+  ),
   http('django_http_responses_total_by_status_total', 'counter', 'Count of responses by status.', ['status'], 'response status code'),
-  http('django_http_responses_total_by_status_view_method_total', 'counter', 'Count of responses by status, view, method.', ['status', 'view', 'method'], 'response status by route template'),
-  http('django_http_responses_body_total_bytes', 'histogram', 'Histogram of responses by body size.', [], 'body bytes of responses sent with a Content-Length', 'pow2'),
-  http('django_http_responses_total_by_charset_total', 'counter', 'Count of responses by charset.', ['charset'], 'charset= of the response Content-Type'),
-  http('django_http_responses_streaming_total', 'counter', 'Count of streaming responses.', [], 'responses sent without Content-Length (chunked)'),
-  http('django_http_exceptions_total_by_type_total', 'counter', 'Count of exceptions by object type.', ['type'], 'class name of an error a route handler raised (express, fastify, koa)'),
-  http('django_http_exceptions_total_by_view_total', 'counter', 'Count of exceptions by view.', ['view'], 'route template of a handler that raised'),
+  http(
+    'django_http_responses_total_by_status_view_method_total',
+    'counter',
+    'Count of responses by status, view, method.',
+    ['status', 'view', 'method'],
+    'response status by route template',
+  ),
+  http(
+    'django_http_responses_body_total_bytes',
+    'histogram',
+    'Histogram of responses by body size.',
+    [],
+    'body bytes of responses sent with a Content-Length',
+    'pow2',
+  ),
+  http(
+    'django_http_responses_total_by_charset_total',
+    'counter',
+    'Count of responses by charset.',
+    ['charset'],
+    'charset= of the response Content-Type',
+  ),
+  http(
+    'django_http_responses_streaming_total',
+    'counter',
+    'Count of streaming responses.',
+    [],
+    'responses sent without Content-Length (chunked)',
+  ),
+  http(
+    'django_http_exceptions_total_by_type_total',
+    'counter',
+    'Count of exceptions by object type.',
+    ['type'],
+    'class name of an error a route handler raised (express, fastify, koa)',
+  ),
+  http(
+    'django_http_exceptions_total_by_view_total',
+    'counter',
+    'Count of exceptions by view.',
+    ['view'],
+    'route template of a handler that raised',
+  ),
 
   // ---- Outgoing HTTP (OpenTelemetry http and undici instrumentations, through a View) ----
-  { name: 'http_client_request_duration_seconds', type: 'histogram', help: 'Duration of outgoing HTTP requests (http, https and fetch) by method, host and status.', labels: ['method', 'host', 'status'], buckets: 'latency', area: 'http-client', source: 'OpenTelemetry http.client.request.duration', namespaced: true },
+  {
+    name: 'http_client_request_duration_seconds',
+    type: 'histogram',
+    help: 'Duration of outgoing HTTP requests (http, https and fetch) by method, host and status.',
+    labels: ['method', 'host', 'status'],
+    buckets: 'latency',
+    area: 'http-client',
+    source: 'OpenTelemetry http.client.request.duration',
+    namespaced: true,
+  },
 
   // ---- Database (django_prometheus.db) ----
-  db('django_db_new_connections_total', 'counter', 'Counter of created connections by database and by vendor.', DB, 'pg Client.connect attempts, pool-created included'),
-  db('django_db_new_connection_errors_total', 'counter', 'Counter of connection failures by database and by vendor.', DB, 'failed pg connection attempts'),
-  db('django_db_execute_total', 'counter', 'Counter of executed statements by database and by vendor, including bulk executions.', DB, 'statements sent through pg'),
-  { ...db('django_db_execute_many_total', 'counter', 'Counter of executed statements in bulk operations by database and by vendor.', DB, 'not applicable: pg has no executemany'), documentedOnly: true },
-  db('django_db_errors_total', 'counter', 'Counter of execution errors by database, vendor and exception type.', [...DB, 'type'], 'failed statements, type = psycopg class of the SQLSTATE'),
-  db('django_db_query_duration_seconds', 'histogram', 'Histogram of query duration by database and vendor.', DB, 'OpenTelemetry db.client.operation.duration', 'latency'),
-  db('django_db_pool_connections', 'gauge', 'Connections in a pg-pool by database, vendor and state (idle or used).', [...DB, 'state'], 'each pg-pool read at collection (used = total - idle), summed per database'),
-  db('django_db_pool_pending_requests', 'gauge', 'Requests waiting for a pg-pool connection by database and vendor.', DB, 'each pg-pool waitingCount read at collection, summed per database'),
-  db('django_db_pool_max_connections', 'gauge', 'Maximum connections of a pg-pool by database and vendor.', DB, 'each pg-pool options.max, summed per database'),
+  db(
+    'django_db_new_connections_total',
+    'counter',
+    'Counter of created connections by database and by vendor.',
+    DB,
+    'pg Client.connect attempts, pool-created included',
+  ),
+  db(
+    'django_db_new_connection_errors_total',
+    'counter',
+    'Counter of connection failures by database and by vendor.',
+    DB,
+    'failed pg connection attempts',
+  ),
+  db(
+    'django_db_execute_total',
+    'counter',
+    'Counter of executed statements by database and by vendor, including bulk executions.',
+    DB,
+    'statements sent through pg',
+  ),
+  {
+    ...db(
+      'django_db_execute_many_total',
+      'counter',
+      'Counter of executed statements in bulk operations by database and by vendor.',
+      DB,
+      'not applicable: pg has no executemany',
+    ),
+    documentedOnly: true,
+  },
+  db(
+    'django_db_errors_total',
+    'counter',
+    'Counter of execution errors by database, vendor and exception type.',
+    [...DB, 'type'],
+    'failed statements, type = psycopg class of the SQLSTATE',
+  ),
+  db(
+    'django_db_query_duration_seconds',
+    'histogram',
+    'Histogram of query duration by database and vendor.',
+    DB,
+    'OpenTelemetry db.client.operation.duration',
+    'latency',
+  ),
+  db(
+    'django_db_pool_connections',
+    'gauge',
+    'Connections in a pg-pool by database, vendor and state (idle or used).',
+    [...DB, 'state'],
+    'each pg-pool read at collection (used = total - idle), summed per database',
+  ),
+  db(
+    'django_db_pool_pending_requests',
+    'gauge',
+    'Requests waiting for a pg-pool connection by database and vendor.',
+    DB,
+    'each pg-pool waitingCount read at collection, summed per database',
+  ),
+  db(
+    'django_db_pool_max_connections',
+    'gauge',
+    'Maximum connections of a pg-pool by database and vendor.',
+    DB,
+    'each pg-pool options.max, summed per database',
+  ),
 
   // ---- ORM models (django_prometheus.models) ----
-  model('django_model_inserts_total', 'Number of insert operations by model.', 'successful INSERT INTO <table> sent through pg by any ORM, or recordModelOperation()'),
-  model('django_model_updates_total', 'Number of update operations by model.', 'successful UPDATE <table> sent through pg by any ORM, or recordModelOperation()'),
-  model('django_model_deletes_total', 'Number of delete operations by model.', 'successful DELETE FROM <table> sent through pg by any ORM, or recordModelOperation()'),
+  model(
+    'django_model_inserts_total',
+    'Number of insert operations by model.',
+    'successful INSERT INTO <table> sent through pg by any ORM, or recordModelOperation()',
+  ),
+  model(
+    'django_model_updates_total',
+    'Number of update operations by model.',
+    'successful UPDATE <table> sent through pg by any ORM, or recordModelOperation()',
+  ),
+  model(
+    'django_model_deletes_total',
+    'Number of delete operations by model.',
+    'successful DELETE FROM <table> sent through pg by any ORM, or recordModelOperation()',
+  ),
 
   // ---- Cache (django_prometheus.cache) ----
   cache('django_cache_get_total', 'Total get requests on cache', 'each key read (GET, GETEX, GETDEL, HGET, each key of MGET/HMGET)'),
@@ -78,9 +278,19 @@ export const CATALOGUE: readonly FamilySpec[] = [
   // ---- Process (names every Prometheus client uses) ----
   proc('process_cpu_user_seconds_total', 'counter', 'Total user CPU time spent in seconds.', 'process.cpuUsage() since process start'),
   proc('process_cpu_system_seconds_total', 'counter', 'Total system CPU time spent in seconds.', 'process.cpuUsage() since process start'),
-  proc('process_cpu_seconds_total', 'counter', 'Total user and system CPU time spent in seconds.', 'process.cpuUsage() since process start'),
+  proc(
+    'process_cpu_seconds_total',
+    'counter',
+    'Total user and system CPU time spent in seconds.',
+    'process.cpuUsage() since process start',
+  ),
   proc('process_start_time_seconds', 'gauge', 'Start time of the process since unix epoch in seconds.', 'process start'),
-  proc('process_resident_memory_bytes', 'gauge', 'Resident memory size in bytes.', '/proc/self/status VmRSS (Linux), process.memoryUsage() elsewhere'),
+  proc(
+    'process_resident_memory_bytes',
+    'gauge',
+    'Resident memory size in bytes.',
+    '/proc/self/status VmRSS (Linux), process.memoryUsage() elsewhere',
+  ),
   proc('process_virtual_memory_bytes', 'gauge', 'Virtual memory size in bytes.', '/proc/self/status VmSize (Linux)'),
   proc('process_heap_bytes', 'gauge', 'Process heap size in bytes.', '/proc/self/status VmData (Linux)'),
   proc('process_open_fds', 'gauge', 'Number of open file descriptors.', '/proc/self/fd (Linux)'),
@@ -90,25 +300,98 @@ export const CATALOGUE: readonly FamilySpec[] = [
   rt('nodejs_eventloop_lag_seconds', 'gauge', 'Lag of event loop in seconds.', [], 'setImmediate delay measured at scrape'),
   rt('nodejs_eventloop_lag_min_seconds', 'gauge', 'The minimum recorded event loop delay.', [], 'OpenTelemetry nodejs.eventloop.delay.min'),
   rt('nodejs_eventloop_lag_max_seconds', 'gauge', 'The maximum recorded event loop delay.', [], 'OpenTelemetry nodejs.eventloop.delay.max'),
-  rt('nodejs_eventloop_lag_mean_seconds', 'gauge', 'The mean of the recorded event loop delays.', [], 'OpenTelemetry nodejs.eventloop.delay.mean'),
-  rt('nodejs_eventloop_lag_stddev_seconds', 'gauge', 'The standard deviation of the recorded event loop delays.', [], 'OpenTelemetry nodejs.eventloop.delay.stddev'),
-  rt('nodejs_eventloop_lag_p50_seconds', 'gauge', 'The 50th percentile of the recorded event loop delays.', [], 'OpenTelemetry nodejs.eventloop.delay.p50'),
-  rt('nodejs_eventloop_lag_p90_seconds', 'gauge', 'The 90th percentile of the recorded event loop delays.', [], 'OpenTelemetry nodejs.eventloop.delay.p90'),
-  rt('nodejs_eventloop_lag_p99_seconds', 'gauge', 'The 99th percentile of the recorded event loop delays.', [], 'OpenTelemetry nodejs.eventloop.delay.p99'),
-  rt('nodejs_active_resources', 'gauge', 'Number of active resources that are currently keeping the event loop alive, grouped by async resource type.', ['type'], 'process.getActiveResourcesInfo()'),
+  rt(
+    'nodejs_eventloop_lag_mean_seconds',
+    'gauge',
+    'The mean of the recorded event loop delays.',
+    [],
+    'OpenTelemetry nodejs.eventloop.delay.mean',
+  ),
+  rt(
+    'nodejs_eventloop_lag_stddev_seconds',
+    'gauge',
+    'The standard deviation of the recorded event loop delays.',
+    [],
+    'OpenTelemetry nodejs.eventloop.delay.stddev',
+  ),
+  rt(
+    'nodejs_eventloop_lag_p50_seconds',
+    'gauge',
+    'The 50th percentile of the recorded event loop delays.',
+    [],
+    'OpenTelemetry nodejs.eventloop.delay.p50',
+  ),
+  rt(
+    'nodejs_eventloop_lag_p90_seconds',
+    'gauge',
+    'The 90th percentile of the recorded event loop delays.',
+    [],
+    'OpenTelemetry nodejs.eventloop.delay.p90',
+  ),
+  rt(
+    'nodejs_eventloop_lag_p99_seconds',
+    'gauge',
+    'The 99th percentile of the recorded event loop delays.',
+    [],
+    'OpenTelemetry nodejs.eventloop.delay.p99',
+  ),
+  rt(
+    'nodejs_active_resources',
+    'gauge',
+    'Number of active resources that are currently keeping the event loop alive, grouped by async resource type.',
+    ['type'],
+    'process.getActiveResourcesInfo()',
+  ),
   rt('nodejs_active_resources_total', 'gauge', 'Total number of active resources.', [], 'process.getActiveResourcesInfo()'),
-  rt('nodejs_active_handles', 'gauge', 'Number of active libuv handles grouped by handle type. Every handle type is C++ class name.', ['type'], 'process._getActiveHandles(), by constructor name'),
+  rt(
+    'nodejs_active_handles',
+    'gauge',
+    'Number of active libuv handles grouped by handle type. Every handle type is C++ class name.',
+    ['type'],
+    'process._getActiveHandles(), by constructor name',
+  ),
   rt('nodejs_active_handles_total', 'gauge', 'Total number of active handles.', [], 'process._getActiveHandles()'),
-  rt('nodejs_active_requests', 'gauge', 'Number of active libuv requests grouped by request type. Every request type is C++ class name.', ['type'], 'process._getActiveRequests(), by constructor name'),
+  rt(
+    'nodejs_active_requests',
+    'gauge',
+    'Number of active libuv requests grouped by request type. Every request type is C++ class name.',
+    ['type'],
+    'process._getActiveRequests(), by constructor name',
+  ),
   rt('nodejs_active_requests_total', 'gauge', 'Total number of active requests.', [], 'process._getActiveRequests()'),
   rt('nodejs_heap_size_total_bytes', 'gauge', 'Process heap size from Node.js in bytes.', [], 'process.memoryUsage()'),
   rt('nodejs_heap_size_used_bytes', 'gauge', 'Process heap size used from Node.js in bytes.', [], 'process.memoryUsage()'),
   rt('nodejs_external_memory_bytes', 'gauge', 'Node.js external memory size in bytes.', [], 'process.memoryUsage()'),
-  rt('nodejs_heap_space_size_total_bytes', 'gauge', 'Process heap space size total from Node.js in bytes.', ['space'], 'OpenTelemetry v8js.memory.heap.space.size'),
-  rt('nodejs_heap_space_size_used_bytes', 'gauge', 'Process heap space size used from Node.js in bytes.', ['space'], 'OpenTelemetry v8js.memory.heap.used'),
-  rt('nodejs_heap_space_size_available_bytes', 'gauge', 'Process heap space size available from Node.js in bytes.', ['space'], 'OpenTelemetry v8js.memory.heap.space.available_size'),
+  rt(
+    'nodejs_heap_space_size_total_bytes',
+    'gauge',
+    'Process heap space size total from Node.js in bytes.',
+    ['space'],
+    'OpenTelemetry v8js.memory.heap.space.size',
+  ),
+  rt(
+    'nodejs_heap_space_size_used_bytes',
+    'gauge',
+    'Process heap space size used from Node.js in bytes.',
+    ['space'],
+    'OpenTelemetry v8js.memory.heap.used',
+  ),
+  rt(
+    'nodejs_heap_space_size_available_bytes',
+    'gauge',
+    'Process heap space size available from Node.js in bytes.',
+    ['space'],
+    'OpenTelemetry v8js.memory.heap.space.available_size',
+  ),
   rt('nodejs_version_info', 'gauge', 'Node.js version info.', ['version', 'major', 'minor', 'patch'], 'process.version'),
-  rt('nodejs_gc_duration_seconds', 'histogram', 'Garbage collection duration by kind, one of major, minor, incremental or weakcb.', ['kind'], 'OpenTelemetry v8js.gc.duration', GC_BUCKETS),
+  rt(
+    'nodejs_gc_duration_seconds',
+    'histogram',
+    'Garbage collection duration by kind, one of major, minor, incremental or weakcb.',
+    ['kind'],
+    'OpenTelemetry v8js.gc.duration',
+    GC_BUCKETS,
+  ),
 ];
 
 const BY_NAME = new Map(CATALOGUE.map((f) => [f.name, f]));

@@ -144,10 +144,21 @@ function parseInstrumentationList(variable: string, text: string, problems: stri
   const known = INSTRUMENTATION_NAMES as readonly string[];
   for (const part of text.split(',')) {
     // OpenTelemetry's own variables also accept full package-style names; take the last word.
-    const name = part.trim().toLowerCase().replace(/^@opentelemetry\/instrumentation-/, '');
+    const name = part
+      .trim()
+      .toLowerCase()
+      .replace(/^@opentelemetry\/instrumentation-/, '');
     if (name === '') continue;
     if (known.includes(name)) names.add(name as InstrumentationName);
-    else problems.push(problem(variable, part.trim(), `is not an instrumentation (expected a comma list of ${INSTRUMENTATION_NAMES.join(', ')})`, 'that name is ignored'));
+    else
+      problems.push(
+        problem(
+          variable,
+          part.trim(),
+          `is not an instrumentation (expected a comma list of ${INSTRUMENTATION_NAMES.join(', ')})`,
+          'that name is ignored',
+        ),
+      );
   }
   return names;
 }
@@ -169,7 +180,9 @@ export function parseConfig(env: Env): ParsedConfig {
 
   const disabledText = env.OTEL_SDK_DISABLED?.trim().toLowerCase() ?? '';
   if (disabledText !== '' && disabledText !== 'true' && disabledText !== 'false') {
-    problems.push(problem('OTEL_SDK_DISABLED', env.OTEL_SDK_DISABLED ?? '', 'is not a boolean (expected true or false)', 'autoprom stays enabled'));
+    problems.push(
+      problem('OTEL_SDK_DISABLED', env.OTEL_SDK_DISABLED ?? '', 'is not a boolean (expected true or false)', 'autoprom stays enabled'),
+    );
   }
   const disabled = disabledText === 'true';
 
@@ -178,10 +191,20 @@ export function parseConfig(env: Env): ParsedConfig {
   let otlp = false;
   const exporterSetting = firstSet(env, 'OTEL_METRICS_EXPORTER');
   if (exporterSetting !== undefined) {
-    const items = exporterSetting[1].split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+    const items = exporterSetting[1]
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter((s) => s !== '');
     const bad = items.filter((s) => s !== 'prometheus' && s !== 'otlp' && s !== 'none');
     if (bad.length > 0 || items.length === 0) {
-      problems.push(problem('OTEL_METRICS_EXPORTER', exporterSetting[1], 'is not an exporter list (expected prometheus, otlp, prometheus,otlp or none)', 'using prometheus'));
+      problems.push(
+        problem(
+          'OTEL_METRICS_EXPORTER',
+          exporterSetting[1],
+          'is not an exporter list (expected prometheus, otlp, prometheus,otlp or none)',
+          'using prometheus',
+        ),
+      );
     } else {
       prometheus = items.includes('prometheus');
       otlp = items.includes('otlp');
@@ -195,7 +218,14 @@ export function parseConfig(env: Env): ParsedConfig {
   if (range !== undefined) {
     const parsed = parsePortRange(range[1]);
     if (parsed === undefined) {
-      problems.push(problem(range[0], range[1], 'is not a port range (expected 8001-8050 or 8001,8003 with ports 1-65535, low to high)', 'metrics export disabled'));
+      problems.push(
+        problem(
+          range[0],
+          range[1],
+          'is not a port range (expected 8001-8050 or 8001,8003 with ports 1-65535, low to high)',
+          'metrics export disabled',
+        ),
+      );
       prometheus = false;
     } else ports = parsed;
   } else if (port !== undefined) {
@@ -212,7 +242,14 @@ export function parseConfig(env: Env): ParsedConfig {
   const pathSetting = firstSet(env, 'PROMETHEUS_METRICS_EXPORT_PATH');
   if (pathSetting !== undefined) {
     if (!pathSetting[1].startsWith('/') || /[\s?#]/.test(pathSetting[1])) {
-      problems.push(problem(pathSetting[0], pathSetting[1], 'is not a path (expected one starting with / and without spaces, ? or #)', 'using /metrics'));
+      problems.push(
+        problem(
+          pathSetting[0],
+          pathSetting[1],
+          'is not a path (expected one starting with / and without spaces, ? or #)',
+          'using /metrics',
+        ),
+      );
     } else path = pathSetting[1];
   }
 
@@ -221,7 +258,10 @@ export function parseConfig(env: Env): ParsedConfig {
   if (serverSetting !== undefined) {
     const text = serverSetting[1].toLowerCase();
     if (text === 'true' || text === 'false') server = text === 'true';
-    else problems.push(problem(serverSetting[0], serverSetting[1], 'is not a boolean (expected true or false)', "autoprom's own metrics port stays open"));
+    else
+      problems.push(
+        problem(serverSetting[0], serverSetting[1], 'is not a boolean (expected true or false)', "autoprom's own metrics port stays open"),
+      );
   }
 
   // Buckets.
@@ -230,7 +270,14 @@ export function parseConfig(env: Env): ParsedConfig {
   if (bucketSetting !== undefined) {
     const parsed = parseBuckets(bucketSetting[1]);
     if (parsed === undefined) {
-      problems.push(problem(bucketSetting[0], bucketSetting[1], 'is not a bucket list (expected comma-separated numbers in seconds, strictly increasing)', 'using the default buckets'));
+      problems.push(
+        problem(
+          bucketSetting[0],
+          bucketSetting[1],
+          'is not a bucket list (expected comma-separated numbers in seconds, strictly increasing)',
+          'using the default buckets',
+        ),
+      );
     } else latencyBuckets = parsed;
   }
 
@@ -239,7 +286,14 @@ export function parseConfig(env: Env): ParsedConfig {
   const nsSetting = firstSet(env, 'PROMETHEUS_METRIC_NAMESPACE');
   if (nsSetting !== undefined) {
     if (!NAMESPACE_RE.test(nsSetting[1])) {
-      problems.push(problem(nsSetting[0], nsSetting[1], 'is not a metric name prefix (expected letters, digits and _, not starting with a digit)', 'no namespace is used'));
+      problems.push(
+        problem(
+          nsSetting[0],
+          nsSetting[1],
+          'is not a metric name prefix (expected letters, digits and _, not starting with a digit)',
+          'no namespace is used',
+        ),
+      );
     } else namespace = nsSetting[1];
   }
 
@@ -260,15 +314,53 @@ export function parseConfig(env: Env): ParsedConfig {
   if (levelSetting !== undefined) {
     const level = LOG_LEVELS[levelSetting[1].toLowerCase()];
     if (level === undefined) {
-      problems.push(problem(levelSetting[0], levelSetting[1], `is not a log level (expected one of ${Object.keys(LOG_LEVELS).join(', ')})`, 'using warn'));
+      problems.push(
+        problem(
+          levelSetting[0],
+          levelSetting[1],
+          `is not a log level (expected one of ${Object.keys(LOG_LEVELS).join(', ')})`,
+          'using warn',
+        ),
+      );
     } else logLevel = level;
   }
 
-  const cardinalityLimit = wholeNumber(env, 'PROMETHEUS_METRICS_CARDINALITY_LIMIT', 2, 1_000_000, 'is not a series limit (expected a whole number from 2 to 1000000)', DEFAULT_CARDINALITY_LIMIT, problems);
-  const exportIntervalMillis = wholeNumber(env, 'OTEL_METRIC_EXPORT_INTERVAL', 1, 2_147_483_647, 'is not an interval (expected a whole number of milliseconds from 1 to 2147483647)', DEFAULT_EXPORT_INTERVAL_MS, problems);
+  const cardinalityLimit = wholeNumber(
+    env,
+    'PROMETHEUS_METRICS_CARDINALITY_LIMIT',
+    2,
+    1_000_000,
+    'is not a series limit (expected a whole number from 2 to 1000000)',
+    DEFAULT_CARDINALITY_LIMIT,
+    problems,
+  );
+  const exportIntervalMillis = wholeNumber(
+    env,
+    'OTEL_METRIC_EXPORT_INTERVAL',
+    1,
+    2_147_483_647,
+    'is not an interval (expected a whole number of milliseconds from 1 to 2147483647)',
+    DEFAULT_EXPORT_INTERVAL_MS,
+    problems,
+  );
 
   return {
-    config: { disabled, prometheus, otlp, ports, host, path, server, latencyBuckets, namespace, excludePaths, instrumentations, logLevel, cardinalityLimit, exportIntervalMillis },
+    config: {
+      disabled,
+      prometheus,
+      otlp,
+      ports,
+      host,
+      path,
+      server,
+      latencyBuckets,
+      namespace,
+      excludePaths,
+      instrumentations,
+      logLevel,
+      cardinalityLimit,
+      exportIntervalMillis,
+    },
     problems,
   };
 }

@@ -62,7 +62,11 @@ export function start(env: NodeJS.ProcessEnv = process.env): Autoprom | undefine
     if (config.disabled) return undefined;
     diag.setLogger(stderrLogger, { logLevel: config.logLevel, suppressOverrideMessage: true });
 
-    const registry = new Registry({ namespace: config.namespace, cardinalityLimit: config.cardinalityLimit, latencyBuckets: config.latencyBuckets });
+    const registry = new Registry({
+      namespace: config.namespace,
+      cardinalityLimit: config.cardinalityLimit,
+      latencyBuckets: config.latencyBuckets,
+    });
     const ctx: AreaContext = { config, registry, ownServers: new Set() };
 
     const views: ViewOptions[] = [];
@@ -86,7 +90,13 @@ export function start(env: NodeJS.ProcessEnv = process.env): Autoprom | undefine
       readers.push(exposition.reader);
       // Its server moves to a worker thread, whose HTTP traffic this thread's diagnostics channels
       // never see; until then it is this thread's, and never the application's either.
-      endpoint = new MetricsWorker(exposition, { ports: config.ports, host: config.host, path: config.path, namespace: config.namespace, listen: config.server });
+      endpoint = new MetricsWorker(exposition, {
+        ports: config.ports,
+        host: config.host,
+        path: config.path,
+        namespace: config.namespace,
+        listen: config.server,
+      });
       if (endpoint.interimServer !== undefined) ctx.ownServers.add(endpoint.interimServer);
     }
     if (config.otlp) {
@@ -108,7 +118,8 @@ export function start(env: NodeJS.ProcessEnv = process.env): Autoprom | undefine
 
 function loadOtlpReader(registry: Registry, exportIntervalMillis: number): IMetricReader | undefined {
   try {
-    const { OTLPMetricExporter } = require('@opentelemetry/exporter-metrics-otlp-http') as typeof import('@opentelemetry/exporter-metrics-otlp-http');
+    const { OTLPMetricExporter } =
+      require('@opentelemetry/exporter-metrics-otlp-http') as typeof import('@opentelemetry/exporter-metrics-otlp-http');
     const { PeriodicExportingMetricReader } = require('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
     return new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter(), exportIntervalMillis, metricProducers: [registry] });
   } catch (err) {

@@ -11,7 +11,11 @@ describe('bench --smoke', function () {
 
   it('runs every subject once and prints a row for each', async () => {
     const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [path.join(ROOT, 'bench', 'run.js'), '--smoke', '--out', path.join(tmpdir(), `autoprom-bench-smoke-${process.pid}.md`)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(
+        process.execPath,
+        [path.join(ROOT, 'bench', 'run.js'), '--smoke', '--out', path.join(tmpdir(), `autoprom-bench-smoke-${process.pid}.md`)],
+        { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       let out = '';
       let err = '';
       child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));

@@ -12,7 +12,10 @@ async function run(app: RunningApp): Promise<unknown> {
 }
 
 describe('cache: measureCache in an application', () => {
-  for (const [preload, script] of [['require', 'cache-measure.js'], ['import', 'cache-measure.mjs']] as const) {
+  for (const [preload, script] of [
+    ['require', 'cache-measure.js'],
+    ['import', 'cache-measure.mjs'],
+  ] as const) {
     it(`${script} under --${preload}: exact counts per backend`, async () => {
       const app = await startApp(script, { preload });
       try {

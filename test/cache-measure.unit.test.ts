@@ -26,7 +26,11 @@ describe('measureCache (unit)', () => {
 
   it('a Map: hits, misses (undefined), and the Map is the same object, methods and instanceof intact', () => {
     const { registry, counts } = fresh();
-    const map = new Map<string, unknown>([['a', 1], ['zero', 0], ['null', null]]);
+    const map = new Map<string, unknown>([
+      ['a', 1],
+      ['zero', 0],
+      ['null', null],
+    ]);
     const measured = measureCacheInto(map, 'locmem', () => cacheSeries(registry, 'locmem'));
     assert.equal(measured, map);
     assert.ok(measured instanceof Map);
@@ -39,7 +43,15 @@ describe('measureCache (unit)', () => {
     assert.equal(measured.size, 4);
     assert.deepEqual([...measured.keys()], ['a', 'zero', 'null', 'c']);
     assert.deepEqual(Object.keys(measured), [], 'no enumerable property added');
-    assert.equal(JSON.stringify([...measured]), JSON.stringify([['a', 1], ['zero', 0], ['null', null], ['c', 3]]));
+    assert.equal(
+      JSON.stringify([...measured]),
+      JSON.stringify([
+        ['a', 1],
+        ['zero', 0],
+        ['null', null],
+        ['c', 3],
+      ]),
+    );
   });
 
   it('a promise-returning get: resolved value counts when it settles, and the caller gets it unchanged', async () => {
@@ -93,9 +105,16 @@ describe('measureCache (unit)', () => {
   it('a throwing get is a failure and the very same error is re-thrown', () => {
     const { registry, counts } = fresh();
     const boom = new RangeError('nope');
-    const c = { get: (): unknown => { throw boom; } };
+    const c = {
+      get: (): unknown => {
+        throw boom;
+      },
+    };
     const measured = measureCacheInto(c, 'x', () => cacheSeries(registry, 'x'));
-    assert.throws(() => measured.get(), (err) => err === boom);
+    assert.throws(
+      () => measured.get(),
+      (err) => err === boom,
+    );
     assert.deepEqual(counts('x'), [1, 0, 0, 1]);
   });
 
@@ -152,7 +171,10 @@ describe('measureCache (unit)', () => {
     assert.equal(measured.get('a'), 1);
     assert.deepEqual(counts('late'), [0, 0, 0, 0]);
     running = true;
-    assert.equal(measureCacheInto(measured, 'late', () => cacheSeries(registry, 'late')), map);
+    assert.equal(
+      measureCacheInto(measured, 'late', () => cacheSeries(registry, 'late')),
+      map,
+    );
     assert.equal(measured.get('a'), 1);
     assert.deepEqual(counts('late'), [1, 1, 0, 0]);
   });

@@ -14,7 +14,12 @@ import { freePort, startApp, type RunningApp } from './helpers/child';
 import { delta, type Exposition } from './helpers/exposition';
 import { requireRedis } from './helpers/services';
 
-const FAMILIES = ['django_cache_get_total', 'django_cache_get_hits_total', 'django_cache_get_misses_total', 'django_cache_get_fail_total'] as const;
+const FAMILIES = [
+  'django_cache_get_total',
+  'django_cache_get_hits_total',
+  'django_cache_get_misses_total',
+  'django_cache_get_fail_total',
+] as const;
 const BACKENDS = ['appcache', 'redis', 'clustered'] as const;
 type Backend = (typeof BACKENDS)[number];
 /** [total, hits, misses, fails] */
@@ -68,7 +73,11 @@ interface Servers {
 }
 
 function redisServer(dir: string, port: number, extra: string[]): ChildProcess {
-  return spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extra], { stdio: 'ignore' });
+  return spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extra],
+    { stdio: 'ignore' },
+  );
 }
 
 function cli(port: number, ...args: string[]): string {
@@ -93,12 +102,23 @@ async function startServers(): Promise<Servers> {
   for (let i = 0; i < 3; i++) {
     const port = await freePort();
     clusterPorts.push(port);
-    procs.push(redisServer(dir, port, ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000']));
+    procs.push(
+      redisServer(dir, port, ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000']),
+    );
   }
   for (const port of [privatePort, ...clusterPorts]) await until(`redis-server on ${port}`, () => cli(port, 'ping').includes('PONG'));
-  const created = cli(clusterPorts[0], '--cluster', 'create', ...clusterPorts.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes');
+  const created = cli(
+    clusterPorts[0],
+    '--cluster',
+    'create',
+    ...clusterPorts.map((p) => `127.0.0.1:${p}`),
+    '--cluster-replicas',
+    '0',
+    '--cluster-yes',
+  );
   if (!created.includes('All 16384 slots covered')) throw new Error(`redis-cli --cluster create failed:\n${created}`);
-  for (const port of clusterPorts) await until(`cluster_state:ok on ${port}`, () => cli(port, 'cluster', 'info').includes('cluster_state:ok'));
+  for (const port of clusterPorts)
+    await until(`cluster_state:ok on ${port}`, () => cli(port, 'cluster', 'info').includes('cluster_state:ok'));
   return { dir, privatePort, clusterPorts, procs };
 }
 
@@ -124,7 +144,8 @@ async function runStep(app: RunningApp, step: string): Promise<unknown> {
   const res = await fetch(`http://127.0.0.1:${port}/step/${step}`, { method: 'POST' });
   const body = (await res.json()) as { result?: unknown; thrown?: unknown; stack?: string; unknownStep?: string };
   if (body.unknownStep !== undefined) throw new Error(`unknown step ${step}`);
-  if (body.thrown !== undefined) throw new Error(`step ${step} threw ${JSON.stringify(body.thrown)}\n${body.stack}\nstderr: ${app.stderr()}`);
+  if (body.thrown !== undefined)
+    throw new Error(`step ${step} threw ${JSON.stringify(body.thrown)}\n${body.stack}\nstderr: ${app.stderr()}`);
   return body.result;
 }
 
@@ -163,7 +184,9 @@ describe('cache: django_cache_* from ioredis against real Redis servers', functi
       });
 
       it('OTEL_NODE_DISABLED_INSTRUMENTATIONS=ioredis: ioredis is left alone', async () => {
-        const app = await startApp('cache-redis.js', { env: { ...appEnv(module, servers!), OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'ioredis' } });
+        const app = await startApp('cache-redis.js', {
+          env: { ...appEnv(module, servers!), OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'ioredis' },
+        });
         try {
           await runStep(app, 'setup');
           const replies = await runStep(app, 'get');
@@ -175,7 +198,10 @@ describe('cache: django_cache_* from ioredis against real Redis servers', functi
         }
       });
 
-      for (const [preload, script] of [['require', 'cache-redis.js'], ['import', 'cache-redis.mjs']] as const) {
+      for (const [preload, script] of [
+        ['require', 'cache-redis.js'],
+        ['import', 'cache-redis.mjs'],
+      ] as const) {
         it(`${preload === 'require' ? 'CommonJS app under --require' : 'ES module app under --import'}: exact counts per step, same replies and errors`, async () => {
           const app = await startApp(script, { preload, env: appEnv(module, servers!) });
           try {
@@ -186,14 +212,27 @@ describe('cache: django_cache_* from ioredis against real Redis servers', functi
               const result = await runStep(app, step);
               const after = await app.scrape();
               for (const backend of BACKENDS) {
-                assert.deepEqual(moves(before, after, backend), expected[backend] ?? NONE, `${module} ${preload} step ${step}: backend ${backend} [total, hits, misses, fails]; result ${JSON.stringify(result)}`);
+                assert.deepEqual(
+                  moves(before, after, backend),
+                  expected[backend] ?? NONE,
+                  `${module} ${preload} step ${step}: backend ${backend} [total, hits, misses, fails]; result ${JSON.stringify(result)}`,
+                );
               }
-              if (bare !== undefined && bare.has(step)) assert.deepEqual(result, bare.get(step), `${module} ${preload} step ${step}: the app sees what it sees without autoprom`);
+              if (bare !== undefined && bare.has(step))
+                assert.deepEqual(result, bare.get(step), `${module} ${preload} step ${step}: the app sees what it sees without autoprom`);
             }
             // No key and no value ever reaches a label.
             const text = await app.scrapeText();
             assert.ok(!text.includes('ap:test'), 'no Redis key in the exposition');
-            assert.ok(!/v1|"x"/.test(text.split('\n').filter((l) => l.startsWith('django_cache')).join('\n')), 'no Redis value in a cache label');
+            assert.ok(
+              !/v1|"x"/.test(
+                text
+                  .split('\n')
+                  .filter((l) => l.startsWith('django_cache'))
+                  .join('\n'),
+              ),
+              'no Redis value in a cache label',
+            );
             assert.equal(app.stderr(), '', 'autoprom said nothing on stderr');
           } finally {
             await app.stop();

@@ -37,7 +37,11 @@ describe('config: environment to one validated object', () => {
     [{ PROMETHEUS_METRIC_NAMESPACE: 'shop' }, 'namespace', 'shop'],
     [{ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,pg' }, 'instrumentations', new Set(['http', 'pg'])],
     [{ OTEL_NODE_ENABLED_INSTRUMENTATIONS: '@opentelemetry/instrumentation-pg' }, 'instrumentations', new Set(['pg'])],
-    [{ OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'runtime, ioredis' }, 'instrumentations', new Set(['http', 'undici', 'express', 'fastify', 'koa', 'pg'])],
+    [
+      { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'runtime, ioredis' },
+      'instrumentations',
+      new Set(['http', 'undici', 'express', 'fastify', 'koa', 'pg']),
+    ],
     [{ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,pg', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pg' }, 'instrumentations', new Set(['http'])],
     [{ OTEL_METRICS_EXPORTER: 'otlp' }, 'otlp', true],
     [{ OTEL_METRICS_EXPORTER: 'otlp' }, 'prometheus', false],
@@ -63,26 +67,126 @@ describe('config: environment to one validated object', () => {
 
   // [environment, the one exact problem line, field, the safe value it falls back to]
   const bad: Array<[Record<string, string>, string, string, unknown]> = [
-    [{ PROMETHEUS_METRICS_EXPORT_PORT: 'abc' }, 'autoprom: PROMETHEUS_METRICS_EXPORT_PORT="abc" is not a port (1-65535); metrics export disabled', 'prometheus', false],
-    [{ PROMETHEUS_METRICS_EXPORT_PORT: '70000' }, 'autoprom: PROMETHEUS_METRICS_EXPORT_PORT="70000" is not a port (1-65535); metrics export disabled', 'prometheus', false],
-    [{ PROMETHEUS_METRICS_EXPORT_PORT: '0' }, 'autoprom: PROMETHEUS_METRICS_EXPORT_PORT="0" is not a port (1-65535); metrics export disabled', 'prometheus', false],
-    [{ OTEL_EXPORTER_PROMETHEUS_PORT: '-1' }, 'autoprom: OTEL_EXPORTER_PROMETHEUS_PORT="-1" is not a port (1-65535); metrics export disabled', 'prometheus', false],
-    [{ PROMETHEUS_METRICS_EXPORT_PORT_RANGE: '9000-8000' }, 'autoprom: PROMETHEUS_METRICS_EXPORT_PORT_RANGE="9000-8000" is not a port range (expected 8001-8050 or 8001,8003 with ports 1-65535, low to high); metrics export disabled', 'prometheus', false],
-    [{ PROMETHEUS_METRICS_EXPORT_PORT_RANGE: '8001-x' }, 'autoprom: PROMETHEUS_METRICS_EXPORT_PORT_RANGE="8001-x" is not a port range (expected 8001-8050 or 8001,8003 with ports 1-65535, low to high); metrics export disabled', 'prometheus', false],
-    [{ PROMETHEUS_LATENCY_BUCKETS: '1,a' }, 'autoprom: PROMETHEUS_LATENCY_BUCKETS="1,a" is not a bucket list (expected comma-separated numbers in seconds, strictly increasing); using the default buckets', 'latencyBuckets', DEFAULT_LATENCY_BUCKETS],
-    [{ PROMETHEUS_LATENCY_BUCKETS: '1,0.5' }, 'autoprom: PROMETHEUS_LATENCY_BUCKETS="1,0.5" is not a bucket list (expected comma-separated numbers in seconds, strictly increasing); using the default buckets', 'latencyBuckets', DEFAULT_LATENCY_BUCKETS],
-    [{ PROMETHEUS_LATENCY_BUCKETS: '1,1' }, 'autoprom: PROMETHEUS_LATENCY_BUCKETS="1,1" is not a bucket list (expected comma-separated numbers in seconds, strictly increasing); using the default buckets', 'latencyBuckets', DEFAULT_LATENCY_BUCKETS],
-    [{ PROMETHEUS_LATENCY_BUCKETS: '1,Infinity' }, 'autoprom: PROMETHEUS_LATENCY_BUCKETS="1,Infinity" is not a bucket list (expected comma-separated numbers in seconds, strictly increasing); using the default buckets', 'latencyBuckets', DEFAULT_LATENCY_BUCKETS],
-    [{ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,mongo' }, 'autoprom: OTEL_NODE_ENABLED_INSTRUMENTATIONS="mongo" is not an instrumentation (expected a comma list of http, undici, express, fastify, koa, pg, ioredis, runtime); that name is ignored', 'instrumentations', new Set(['http'])],
-    [{ OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'redis' }, 'autoprom: OTEL_NODE_DISABLED_INSTRUMENTATIONS="redis" is not an instrumentation (expected a comma list of http, undici, express, fastify, koa, pg, ioredis, runtime); that name is ignored', 'instrumentations', new Set(INSTRUMENTATION_NAMES)],
-    [{ OTEL_METRICS_EXPORTER: 'jaeger' }, 'autoprom: OTEL_METRICS_EXPORTER="jaeger" is not an exporter list (expected prometheus, otlp, prometheus,otlp or none); using prometheus', 'prometheus', true],
-    [{ OTEL_SDK_DISABLED: 'yes' }, 'autoprom: OTEL_SDK_DISABLED="yes" is not a boolean (expected true or false); autoprom stays enabled', 'disabled', false],
-    [{ OTEL_LOG_LEVEL: 'loud' }, 'autoprom: OTEL_LOG_LEVEL="loud" is not a log level (expected one of none, error, warn, info, debug, verbose, all); using warn', 'logLevel', DiagLogLevel.WARN],
-    [{ PROMETHEUS_METRIC_NAMESPACE: '9lives' }, 'autoprom: PROMETHEUS_METRIC_NAMESPACE="9lives" is not a metric name prefix (expected letters, digits and _, not starting with a digit); no namespace is used', 'namespace', ''],
-    [{ PROMETHEUS_METRICS_EXPORT_PATH: 'metrics' }, 'autoprom: PROMETHEUS_METRICS_EXPORT_PATH="metrics" is not a path (expected one starting with / and without spaces, ? or #); using /metrics', 'path', '/metrics'],
-    [{ PROMETHEUS_METRICS_CARDINALITY_LIMIT: '1' }, 'autoprom: PROMETHEUS_METRICS_CARDINALITY_LIMIT="1" is not a series limit (expected a whole number from 2 to 1000000); using 2000', 'cardinalityLimit', 2000],
-    [{ OTEL_METRIC_EXPORT_INTERVAL: '15s' }, 'autoprom: OTEL_METRIC_EXPORT_INTERVAL="15s" is not an interval (expected a whole number of milliseconds from 1 to 2147483647); using 60000', 'exportIntervalMillis', 60000],
-    [{ OTEL_METRIC_EXPORT_INTERVAL: '0' }, 'autoprom: OTEL_METRIC_EXPORT_INTERVAL="0" is not an interval (expected a whole number of milliseconds from 1 to 2147483647); using 60000', 'exportIntervalMillis', 60000],
+    [
+      { PROMETHEUS_METRICS_EXPORT_PORT: 'abc' },
+      'autoprom: PROMETHEUS_METRICS_EXPORT_PORT="abc" is not a port (1-65535); metrics export disabled',
+      'prometheus',
+      false,
+    ],
+    [
+      { PROMETHEUS_METRICS_EXPORT_PORT: '70000' },
+      'autoprom: PROMETHEUS_METRICS_EXPORT_PORT="70000" is not a port (1-65535); metrics export disabled',
+      'prometheus',
+      false,
+    ],
+    [
+      { PROMETHEUS_METRICS_EXPORT_PORT: '0' },
+      'autoprom: PROMETHEUS_METRICS_EXPORT_PORT="0" is not a port (1-65535); metrics export disabled',
+      'prometheus',
+      false,
+    ],
+    [
+      { OTEL_EXPORTER_PROMETHEUS_PORT: '-1' },
+      'autoprom: OTEL_EXPORTER_PROMETHEUS_PORT="-1" is not a port (1-65535); metrics export disabled',
+      'prometheus',
+      false,
+    ],
+    [
+      { PROMETHEUS_METRICS_EXPORT_PORT_RANGE: '9000-8000' },
+      'autoprom: PROMETHEUS_METRICS_EXPORT_PORT_RANGE="9000-8000" is not a port range (expected 8001-8050 or 8001,8003 with ports 1-65535, low to high); metrics export disabled',
+      'prometheus',
+      false,
+    ],
+    [
+      { PROMETHEUS_METRICS_EXPORT_PORT_RANGE: '8001-x' },
+      'autoprom: PROMETHEUS_METRICS_EXPORT_PORT_RANGE="8001-x" is not a port range (expected 8001-8050 or 8001,8003 with ports 1-65535, low to high); metrics export disabled',
+      'prometheus',
+      false,
+    ],
+    [
+      { PROMETHEUS_LATENCY_BUCKETS: '1,a' },
+      'autoprom: PROMETHEUS_LATENCY_BUCKETS="1,a" is not a bucket list (expected comma-separated numbers in seconds, strictly increasing); using the default buckets',
+      'latencyBuckets',
+      DEFAULT_LATENCY_BUCKETS,
+    ],
+    [
+      { PROMETHEUS_LATENCY_BUCKETS: '1,0.5' },
+      'autoprom: PROMETHEUS_LATENCY_BUCKETS="1,0.5" is not a bucket list (expected comma-separated numbers in seconds, strictly increasing); using the default buckets',
+      'latencyBuckets',
+      DEFAULT_LATENCY_BUCKETS,
+    ],
+    [
+      { PROMETHEUS_LATENCY_BUCKETS: '1,1' },
+      'autoprom: PROMETHEUS_LATENCY_BUCKETS="1,1" is not a bucket list (expected comma-separated numbers in seconds, strictly increasing); using the default buckets',
+      'latencyBuckets',
+      DEFAULT_LATENCY_BUCKETS,
+    ],
+    [
+      { PROMETHEUS_LATENCY_BUCKETS: '1,Infinity' },
+      'autoprom: PROMETHEUS_LATENCY_BUCKETS="1,Infinity" is not a bucket list (expected comma-separated numbers in seconds, strictly increasing); using the default buckets',
+      'latencyBuckets',
+      DEFAULT_LATENCY_BUCKETS,
+    ],
+    [
+      { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,mongo' },
+      'autoprom: OTEL_NODE_ENABLED_INSTRUMENTATIONS="mongo" is not an instrumentation (expected a comma list of http, undici, express, fastify, koa, pg, ioredis, runtime); that name is ignored',
+      'instrumentations',
+      new Set(['http']),
+    ],
+    [
+      { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'redis' },
+      'autoprom: OTEL_NODE_DISABLED_INSTRUMENTATIONS="redis" is not an instrumentation (expected a comma list of http, undici, express, fastify, koa, pg, ioredis, runtime); that name is ignored',
+      'instrumentations',
+      new Set(INSTRUMENTATION_NAMES),
+    ],
+    [
+      { OTEL_METRICS_EXPORTER: 'jaeger' },
+      'autoprom: OTEL_METRICS_EXPORTER="jaeger" is not an exporter list (expected prometheus, otlp, prometheus,otlp or none); using prometheus',
+      'prometheus',
+      true,
+    ],
+    [
+      { OTEL_SDK_DISABLED: 'yes' },
+      'autoprom: OTEL_SDK_DISABLED="yes" is not a boolean (expected true or false); autoprom stays enabled',
+      'disabled',
+      false,
+    ],
+    [
+      { OTEL_LOG_LEVEL: 'loud' },
+      'autoprom: OTEL_LOG_LEVEL="loud" is not a log level (expected one of none, error, warn, info, debug, verbose, all); using warn',
+      'logLevel',
+      DiagLogLevel.WARN,
+    ],
+    [
+      { PROMETHEUS_METRIC_NAMESPACE: '9lives' },
+      'autoprom: PROMETHEUS_METRIC_NAMESPACE="9lives" is not a metric name prefix (expected letters, digits and _, not starting with a digit); no namespace is used',
+      'namespace',
+      '',
+    ],
+    [
+      { PROMETHEUS_METRICS_EXPORT_PATH: 'metrics' },
+      'autoprom: PROMETHEUS_METRICS_EXPORT_PATH="metrics" is not a path (expected one starting with / and without spaces, ? or #); using /metrics',
+      'path',
+      '/metrics',
+    ],
+    [
+      { PROMETHEUS_METRICS_CARDINALITY_LIMIT: '1' },
+      'autoprom: PROMETHEUS_METRICS_CARDINALITY_LIMIT="1" is not a series limit (expected a whole number from 2 to 1000000); using 2000',
+      'cardinalityLimit',
+      2000,
+    ],
+    [
+      { OTEL_METRIC_EXPORT_INTERVAL: '15s' },
+      'autoprom: OTEL_METRIC_EXPORT_INTERVAL="15s" is not an interval (expected a whole number of milliseconds from 1 to 2147483647); using 60000',
+      'exportIntervalMillis',
+      60000,
+    ],
+    [
+      { OTEL_METRIC_EXPORT_INTERVAL: '0' },
+      'autoprom: OTEL_METRIC_EXPORT_INTERVAL="0" is not an interval (expected a whole number of milliseconds from 1 to 2147483647); using 60000',
+      'exportIntervalMillis',
+      60000,
+    ],
   ];
   for (const [env, line, field, fallback] of bad) {
     it(`${JSON.stringify(env)} says exactly one line and falls back`, () => {
@@ -93,7 +197,11 @@ describe('config: environment to one validated object', () => {
   }
 
   it('each bad variable says its own line, the good ones still apply', () => {
-    const { config, problems } = parseConfig({ PROMETHEUS_METRICS_EXPORT_PORT: 'abc', PROMETHEUS_LATENCY_BUCKETS: '1,a', PROMETHEUS_METRIC_NAMESPACE: 'app' });
+    const { config, problems } = parseConfig({
+      PROMETHEUS_METRICS_EXPORT_PORT: 'abc',
+      PROMETHEUS_LATENCY_BUCKETS: '1,a',
+      PROMETHEUS_METRIC_NAMESPACE: 'app',
+    });
     assert.equal(problems.length, 2);
     assert.equal(config.namespace, 'app');
   });

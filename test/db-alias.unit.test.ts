@@ -26,7 +26,14 @@ describe('db: alias label', () => {
 
   it('the duration View keeps only alias and vendor (no host, port, SQLSTATE or operation)', () => {
     assert.deepEqual(
-      pgDurationProcessor.process({ 'db.namespace': 'shop', 'db.system.name': 'postgresql', 'server.address': '10.0.0.1', 'server.port': 5432, 'error.type': '23505', 'db.operation.name': 'INSERT' }),
+      pgDurationProcessor.process({
+        'db.namespace': 'shop',
+        'db.system.name': 'postgresql',
+        'server.address': '10.0.0.1',
+        'server.port': 5432,
+        'error.type': '23505',
+        'db.operation.name': 'INSERT',
+      }),
       { alias: 'shop', vendor: 'postgresql' },
     );
     assert.deepEqual(pgDurationProcessor.process({}), { alias: 'unknown', vendor: 'postgresql' });

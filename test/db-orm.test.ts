@@ -58,7 +58,10 @@ describe('db: ORM model counters from the SQL they send (zero code)', () => {
       // The ORM's own log misses a few internal statements (type lookups at connect), never the reverse.
       assert.ok(executed >= logged && logged > 7, `executed ${executed}, logged ${logged}`);
       assert.equal(delta(before, after, 'django_db_query_duration_seconds_count', db), executed);
-      assert.equal(samplesOf(after, 'django_db_errors_total').reduce((n, s) => n + s.value, 0), 0);
+      assert.equal(
+        samplesOf(after, 'django_db_errors_total').reduce((n, s) => n + s.value, 0),
+        0,
+      );
     });
   }
 });

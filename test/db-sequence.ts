@@ -51,4 +51,3 @@ export async function runStep(app: RunningApp, step: string): Promise<StepReply>
   const res = await fetch(`http://127.0.0.1:${String(app.ready.port)}/step/${step}`);
   return (await res.json()) as StepReply;
 }
-

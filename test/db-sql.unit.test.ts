@@ -5,7 +5,10 @@ type Row = [sql: string, expected: Array<[string, string]>];
 
 // SQL as the ORMs emit it (Sequelize 6, TypeORM, Knex 3, Drizzle, Prisma's pg adapter, MikroORM).
 const ORM_SQL: Row[] = [
-  ['INSERT INTO "ap_users" ("id","name","createdAt","updatedAt") VALUES (DEFAULT,$1,$2,$3) RETURNING "id","name","createdAt","updatedAt";', [['insert', 'ap_users']]],
+  [
+    'INSERT INTO "ap_users" ("id","name","createdAt","updatedAt") VALUES (DEFAULT,$1,$2,$3) RETURNING "id","name","createdAt","updatedAt";',
+    [['insert', 'ap_users']],
+  ],
   ['UPDATE "ap_users" SET "name"=$1,"updatedAt"=$2 WHERE "id" = $3', [['update', 'ap_users']]],
   ['DELETE FROM "ap_users" WHERE "id" = 1', [['delete', 'ap_users']]],
   ['INSERT INTO "ap_photo"("name", "views") VALUES ($1, DEFAULT) RETURNING "id", "views"', [['insert', 'ap_photo']]],
@@ -15,22 +18,40 @@ const ORM_SQL: Row[] = [
   ['update "ap_books" set "title" = $1 where "id" = $2', [['update', 'ap_books']]],
   ['delete from "ap_books" where "id" = $1', [['delete', 'ap_books']]],
   ['insert into "ap_pets" ("id", "name") values (default, $1), (default, $2) returning "id", "name"', [['insert', 'ap_pets']]],
-  ['INSERT INTO "public"."User" ("email","name") VALUES ($1,$2) RETURNING "public"."User"."id", "public"."User"."email"', [['insert', 'User']]],
+  [
+    'INSERT INTO "public"."User" ("email","name") VALUES ($1,$2) RETURNING "public"."User"."id", "public"."User"."email"',
+    [['insert', 'User']],
+  ],
   ['UPDATE "public"."User" SET "name" = $1 WHERE ("public"."User"."id" = $2 AND 1=1) RETURNING "public"."User"."id"', [['update', 'User']]],
   ['DELETE FROM "public"."User" WHERE ("public"."User"."id" = $1 AND 1=1)', [['delete', 'User']]],
   ['insert into "author" ("name") values ($1) returning "id"', [['insert', 'author']]],
-  ['update "author" set "name" = case when ("id" = $1) then $2 when ("id" = $3) then $4 else "name" end where "id" in ($5, $6)', [['update', 'author']]],
+  [
+    'update "author" set "name" = case when ("id" = $1) then $2 when ("id" = $3) then $4 else "name" end where "id" in ($5, $6)',
+    [['update', 'author']],
+  ],
   ['delete from "book" where "id" in ($1, $2)', [['delete', 'book']]],
   ['INSERT INTO "public"."Post" ("title","authorId") VALUES ($1,$2), ($3,$4) ON CONFLICT DO NOTHING', [['insert', 'Post']]],
-  ['INSERT INTO "public"."User" ("email") VALUES ($1) ON CONFLICT ("email") DO UPDATE SET "name" = $2 WHERE ("public"."User"."email" = $3 AND 1=1) RETURNING "public"."User"."id"', [['insert', 'User']]],
-  ['insert into "ap_users" ("name") values ($1) on conflict ("name") do update set "name" = excluded."name" returning "id"', [['insert', 'ap_users']]],
+  [
+    'INSERT INTO "public"."User" ("email") VALUES ($1) ON CONFLICT ("email") DO UPDATE SET "name" = $2 WHERE ("public"."User"."email" = $3 AND 1=1) RETURNING "public"."User"."id"',
+    [['insert', 'User']],
+  ],
+  [
+    'insert into "ap_users" ("name") values ($1) on conflict ("name") do update set "name" = excluded."name" returning "id"',
+    [['insert', 'ap_users']],
+  ],
   ['INSERT INTO ap_t (a) VALUES (1) ON CONFLICT DO NOTHING', [['insert', 'ap_t']]],
 ];
 
 // Captured verbatim from the ORMs in test/apps/db-orm.js (Sequelize 6.37, TypeORM 1.1, Knex 3.3, Drizzle 0.45).
 const CAPTURED: Row[] = [
-  ['INSERT INTO "ap_orm_seq_users" ("id","name","createdAt","updatedAt") VALUES (DEFAULT,$1,$2,$3) RETURNING "id","name","createdAt","updatedAt";', [['insert', 'ap_orm_seq_users']]],
-  ["INSERT INTO \"ap_orm_seq_users\" (\"id\",\"name\",\"createdAt\",\"updatedAt\") VALUES (DEFAULT,'c','2026-11-21 23:41:48.024 +00:00','2026-11-21 23:41:48.024 +00:00'),(DEFAULT,'d;e','2026-11-21 23:41:48.024 +00:00','2026-11-21 23:41:48.024 +00:00') RETURNING \"id\",\"name\",\"createdAt\",\"updatedAt\";", [['insert', 'ap_orm_seq_users']]],
+  [
+    'INSERT INTO "ap_orm_seq_users" ("id","name","createdAt","updatedAt") VALUES (DEFAULT,$1,$2,$3) RETURNING "id","name","createdAt","updatedAt";',
+    [['insert', 'ap_orm_seq_users']],
+  ],
+  [
+    'INSERT INTO "ap_orm_seq_users" ("id","name","createdAt","updatedAt") VALUES (DEFAULT,\'c\',\'2026-11-21 23:41:48.024 +00:00\',\'2026-11-21 23:41:48.024 +00:00\'),(DEFAULT,\'d;e\',\'2026-11-21 23:41:48.024 +00:00\',\'2026-11-21 23:41:48.024 +00:00\') RETURNING "id","name","createdAt","updatedAt";',
+    [['insert', 'ap_orm_seq_users']],
+  ],
   ['UPDATE "ap_orm_seq_users" SET "name"=$1,"updatedAt"=$2 WHERE "name" IN (\'c\', \'d\')', [['update', 'ap_orm_seq_users']]],
   ['DELETE FROM "ap_orm_seq_users" WHERE "name" = \'z\'', [['delete', 'ap_orm_seq_users']]],
   ['SELECT count(*) AS "count" FROM "ap_orm_seq_users" AS "ApOrmSeqUser";', []],
@@ -38,7 +59,10 @@ const CAPTURED: Row[] = [
   ['INSERT INTO "ap_orm_typeorm_photos"("name") VALUES ($1), ($2), ($3) RETURNING "id"', [['insert', 'ap_orm_typeorm_photos']]],
   ['UPDATE "ap_orm_typeorm_photos" SET "name" = $1 WHERE "name" IN ($2, $3)', [['update', 'ap_orm_typeorm_photos']]],
   ['START TRANSACTION', []],
-  ['SELECT "ApOrmPhoto"."id" AS "ApOrmPhoto_id", "ApOrmPhoto"."name" AS "ApOrmPhoto_name" FROM "ap_orm_typeorm_photos" "ApOrmPhoto" WHERE "ApOrmPhoto"."id" = $1', []],
+  [
+    'SELECT "ApOrmPhoto"."id" AS "ApOrmPhoto_id", "ApOrmPhoto"."name" AS "ApOrmPhoto_name" FROM "ap_orm_typeorm_photos" "ApOrmPhoto" WHERE "ApOrmPhoto"."id" = $1',
+    [],
+  ],
   ['insert into "ap_orm_schema"."ap_orm_knex_books" ("title") values ($1), ($2), ($3)', [['insert', 'ap_orm_knex_books']]],
   ['update "ap_orm_schema"."ap_orm_knex_books" set "title" = $1 where "title" in ($2, $3)', [['update', 'ap_orm_knex_books']]],
   ['delete from "ap_orm_schema"."ap_orm_knex_books" where "id" = $1', [['delete', 'ap_orm_knex_books']]],
@@ -66,11 +90,39 @@ const SHAPES: Row[] = [
   ['UPDATE ap_t\nSET a = 1', [['update', 'ap_t']]],
   ['INSERT INTO ap_t(a) SELECT 1', [['insert', 'ap_t']]],
   ['WITH x AS (SELECT 1 AS a) INSERT INTO ap_t (a) SELECT a FROM x RETURNING a', [['insert', 'ap_t']]],
-  ['with recursive "x"(n) as not materialized (select 1 union all select n+1 from x where n < 3), y as (select \')\' as p) update ap_t set a = 1', [['update', 'ap_t']]],
-  ['WITH moved AS (DELETE FROM ap_src WHERE a > 1 RETURNING *) INSERT INTO ap_dst SELECT * FROM moved', [['delete', 'ap_src'], ['insert', 'ap_dst']]],
-  ['INSERT INTO ap_a VALUES (1); UPDATE ap_b SET x = \'; DELETE FROM nope\'; DELETE FROM "ap;c"', [['insert', 'ap_a'], ['update', 'ap_b'], ['delete', 'ap;c']]],
-  ['SELECT 1; INSERT INTO ap_a VALUES ($$;INSERT INTO nope$$); select $tag$ ; $tag$; delete from ap_b', [['insert', 'ap_a'], ['delete', 'ap_b']]],
-  ["UPDATE ap_a SET s = E'it\\'s; DELETE FROM nope'; DELETE FROM ap_b", [['update', 'ap_a'], ['delete', 'ap_b']]],
+  [
+    'with recursive "x"(n) as not materialized (select 1 union all select n+1 from x where n < 3), y as (select \')\' as p) update ap_t set a = 1',
+    [['update', 'ap_t']],
+  ],
+  [
+    'WITH moved AS (DELETE FROM ap_src WHERE a > 1 RETURNING *) INSERT INTO ap_dst SELECT * FROM moved',
+    [
+      ['delete', 'ap_src'],
+      ['insert', 'ap_dst'],
+    ],
+  ],
+  [
+    'INSERT INTO ap_a VALUES (1); UPDATE ap_b SET x = \'; DELETE FROM nope\'; DELETE FROM "ap;c"',
+    [
+      ['insert', 'ap_a'],
+      ['update', 'ap_b'],
+      ['delete', 'ap;c'],
+    ],
+  ],
+  [
+    'SELECT 1; INSERT INTO ap_a VALUES ($$;INSERT INTO nope$$); select $tag$ ; $tag$; delete from ap_b',
+    [
+      ['insert', 'ap_a'],
+      ['delete', 'ap_b'],
+    ],
+  ],
+  [
+    "UPDATE ap_a SET s = E'it\\'s; DELETE FROM nope'; DELETE FROM ap_b",
+    [
+      ['update', 'ap_a'],
+      ['delete', 'ap_b'],
+    ],
+  ],
   ['(INSERT INTO ap_a VALUES (1))', [['insert', 'ap_a']]],
 ];
 

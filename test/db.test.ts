@@ -77,7 +77,8 @@ for (const preload of ['require', 'import'] as const) {
 
     it('pool gauges: connections by state, pending and max, per database, read from each pool', async () => {
       const gauge = (e: Exposition, name: string, alias: string, state?: string) =>
-        e.samples.find((s) => s.name === name && s.labels.alias === alias && s.labels.vendor === 'postgresql' && s.labels.state === state)?.value;
+        e.samples.find((s) => s.name === name && s.labels.alias === alias && s.labels.vendor === 'postgresql' && s.labels.state === state)
+          ?.value;
       assert.deepEqual(await runStep(app, 'poolGauges'), { value: null });
       let e = await app.scrape();
       assert.equal(e.meta.get('django_db_pool_connections')?.type, 'gauge');
@@ -119,7 +120,10 @@ for (const preload of ['require', 'import'] as const) {
 
     it('exposes every db and model family with django help texts, never execute_many, and no SQL or host in labels', async () => {
       const e = await app.scrape();
-      assert.equal(e.meta.get('django_db_execute_total')?.help, 'Counter of executed statements by database and by vendor, including bulk executions.');
+      assert.equal(
+        e.meta.get('django_db_execute_total')?.help,
+        'Counter of executed statements by database and by vendor, including bulk executions.',
+      );
       assert.equal(e.meta.get('django_db_query_duration_seconds')?.type, 'histogram');
       assert.equal(e.meta.get('django_model_inserts_total')?.help, 'Number of insert operations by model.');
       assert.equal(e.meta.has('django_db_execute_many_total'), false);
@@ -138,11 +142,17 @@ describe('db: namespace and latency buckets from the environment', () => {
     await requirePostgres();
     const app = await startApp('db-app.js', { env: { PROMETHEUS_METRIC_NAMESPACE: 'ap', PROMETHEUS_LATENCY_BUCKETS: '0.5,1' } });
     try {
-      for (const step of ['ddl', 'multiRowInsert', 'cleanup']) assert.deepEqual(await runStep(app, step), { value: step === 'multiRowInsert' ? 3 : null });
+      for (const step of ['ddl', 'multiRowInsert', 'cleanup'])
+        assert.deepEqual(await runStep(app, step), { value: step === 'multiRowInsert' ? 3 : null });
       const e = await app.scrape();
       const db = { alias: 'test', vendor: 'postgresql' };
       const value = (name: string, labels: Record<string, string>) =>
-        e.samples.find((s) => s.name === name && Object.keys(labels).length === Object.keys(s.labels).length && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+        e.samples.find(
+          (s) =>
+            s.name === name &&
+            Object.keys(labels).length === Object.keys(s.labels).length &&
+            Object.entries(labels).every(([k, v]) => s.labels[k] === v),
+        )?.value;
       assert.equal(value('ap_django_db_execute_total', db), 7);
       assert.equal(value('ap_django_db_new_connections_total', db), 1);
       assert.equal(value('ap_django_db_query_duration_seconds_count', db), 7);
@@ -152,7 +162,10 @@ describe('db: namespace and latency buckets from the environment', () => {
       );
       assert.equal(value('ap_django_model_inserts_total', { model: 'ap_db_items' }), 1);
       assert.equal(value('ap_django_db_pool_max_connections', db), 5);
-      assert.deepEqual(e.samples.filter((s) => /^django_(db|model)_/.test(s.name)), []);
+      assert.deepEqual(
+        e.samples.filter((s) => /^django_(db|model)_/.test(s.name)),
+        [],
+      );
     } finally {
       await app.stop();
     }

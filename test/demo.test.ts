@@ -7,7 +7,11 @@ import { requirePostgres, requireRedis } from './helpers/services';
 
 function runDemo(env: Record<string, string>): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'demo', 'run.js'), '--duration', '2'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(ROOT, 'demo', 'run.js'), '--duration', '2'], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -35,7 +39,11 @@ describe('demo (npm start)', function () {
   });
 
   it('runs without them and says so', async () => {
-    const { code, out } = await runDemo({ PROMETHEUS_METRICS_EXPORT_PORT: String(await freePort()), DEMO_PG_PORT: '1', DEMO_REDIS_PORT: '1' });
+    const { code, out } = await runDemo({
+      PROMETHEUS_METRICS_EXPORT_PORT: String(await freePort()),
+      DEMO_PG_PORT: '1',
+      DEMO_REDIS_PORT: '1',
+    });
     assert.equal(code, 0, out);
     assert.match(out, /PostgreSQL: not reachable on 127\.0\.0\.1:1/);
     assert.match(out, /Redis: {6}not reachable on 127\.0\.0\.1:1/);

@@ -25,19 +25,29 @@ describe('end to end: the packed tarball in a fresh app', function () {
     await requirePostgres();
     await requireRedis();
     dir = mkdtempSync(path.join(tmpdir(), 'autoprom-e2e-'));
-    const packed = JSON.parse(execFileSync(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8' })) as Array<{ filename: string; files: Array<{ path: string }> }>;
+    const packed = JSON.parse(
+      execFileSync(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8' }),
+    ) as Array<{ filename: string; files: Array<{ path: string }> }>;
     tarball = path.join(dir, packed[0].filename);
     const files = packed[0].files.map((f) => f.path);
     // Compiled JS, .d.ts, package.json and docs only: no sources, tests or benchmarks.
     for (const f of files) {
-      assert.match(f, /^(package\.json|README\.md|LICENSE|dist\/register\.(js|mjs|d\.ts)|dist\/src\/.+\.(js|d\.ts))$/, `unexpected file in the package: ${f}`);
+      assert.match(
+        f,
+        /^(package\.json|README\.md|LICENSE|dist\/register\.(js|mjs|d\.ts)|dist\/src\/.+\.(js|d\.ts))$/,
+        `unexpected file in the package: ${f}`,
+      );
     }
     assert.ok(files.includes('dist/register.js') && files.includes('dist/register.mjs') && files.includes('dist/src/index.js'));
 
     const app = path.join(dir, 'app');
     execFileSync('mkdir', ['-p', app]);
     writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'autoprom-e2e-app', private: true, version: '1.0.0' }));
-    const install = spawnSync(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', tarball, 'express@4', 'pg@8', 'ioredis@5'], { cwd: app, encoding: 'utf8' });
+    const install = spawnSync(
+      npm,
+      ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', tarball, 'express@4', 'pg@8', 'ioredis@5'],
+      { cwd: app, encoding: 'utf8' },
+    );
     assert.equal(install.status, 0, `npm install of the tarball failed:\n${install.stdout}\n${install.stderr}`);
     copyFileSync(path.join(APPS, 'e2e-app.js'), path.join(app, 'e2e-app.js'));
     copyFileSync(path.join(APPS, 'e2e-app.mjs'), path.join(app, 'e2e-app.mjs'));
@@ -49,7 +59,10 @@ describe('end to end: the packed tarball in a fresh app', function () {
   });
 
   it('installs exactly one copy of @opentelemetry/sdk-metrics', () => {
-    const out = spawnSync(npm, ['ls', '--all', '--parseable', '@opentelemetry/sdk-metrics'], { cwd: path.join(dir, 'app'), encoding: 'utf8' });
+    const out = spawnSync(npm, ['ls', '--all', '--parseable', '@opentelemetry/sdk-metrics'], {
+      cwd: path.join(dir, 'app'),
+      encoding: 'utf8',
+    });
     const copies = out.stdout.split('\n').filter((l) => l.endsWith(path.join('node_modules', '@opentelemetry', 'sdk-metrics')));
     assert.equal(copies.length, 1, out.stdout);
   });
@@ -94,10 +107,22 @@ describe('end to end: the packed tarball in a fresh app', function () {
         assert.equal(d('django_http_requests_latency_including_middlewares_seconds_count'), 5);
         assert.equal(d('django_http_requests_total_by_method_total', { method: 'GET' }), 4);
         assert.equal(d('django_http_requests_total_by_method_total', { method: 'POST' }), 1);
-        assert.equal(d('django_http_responses_total_by_status_view_method_total', { status: '201', view: '/api/users', method: 'POST' }), 1);
-        assert.equal(d('django_http_responses_total_by_status_view_method_total', { status: '200', view: '/api/users/:id', method: 'GET' }), 2);
-        assert.equal(d('django_http_responses_total_by_status_view_method_total', { status: '404', view: '/api/users/:id', method: 'GET' }), 1);
-        assert.equal(d('django_http_responses_total_by_status_view_method_total', { status: '404', view: '<unnamed view>', method: 'GET' }), 1);
+        assert.equal(
+          d('django_http_responses_total_by_status_view_method_total', { status: '201', view: '/api/users', method: 'POST' }),
+          1,
+        );
+        assert.equal(
+          d('django_http_responses_total_by_status_view_method_total', { status: '200', view: '/api/users/:id', method: 'GET' }),
+          2,
+        );
+        assert.equal(
+          d('django_http_responses_total_by_status_view_method_total', { status: '404', view: '/api/users/:id', method: 'GET' }),
+          1,
+        );
+        assert.equal(
+          d('django_http_responses_total_by_status_view_method_total', { status: '404', view: '<unnamed view>', method: 'GET' }),
+          1,
+        );
         assert.equal(d('django_http_requests_latency_seconds_by_view_method_count', { view: '/api/users/:id', method: 'GET' }), 3);
 
         const db = { alias: 'test', vendor: 'postgresql' };

@@ -9,7 +9,8 @@ import { parseExposition, valueOf } from './helpers/exposition';
 import { promtoolCheck } from './helpers/promtool';
 
 const GAUGE = 'autoprom_eventloop_blocked_seconds';
-const OPENMETRICS = 'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
+const OPENMETRICS =
+  'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
 
 async function get(port: number, pathname: string): Promise<string> {
   const res = await fetch(`http://127.0.0.1:${port}${pathname}`);
@@ -24,7 +25,10 @@ async function scrape(app: RunningApp, accept = 'text/plain'): Promise<{ content
 
 /** The exposition without the gauge's sample line (its HELP and TYPE stay). */
 function withoutGaugeSample(text: string): string {
-  return text.split('\n').filter((l) => !l.startsWith(`${GAUGE} `)).join('\n');
+  return text
+    .split('\n')
+    .filter((l) => !l.startsWith(`${GAUGE} `))
+    .join('\n');
 }
 
 async function waitForStdout(app: RunningApp, re: RegExp): Promise<void> {
@@ -40,7 +44,10 @@ describe('export: the endpoint answers while the application thread is blocked',
   });
 
   it('serves the last collection and the seconds blocked during a 4 s block, valid for promtool, and fresh values after', async () => {
-    app = await startApp('export-block.js', { env: { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http' }, args: ['--unhandled-rejections=strict'] });
+    app = await startApp('export-block.js', {
+      env: { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http' },
+      args: ['--unhandled-rejections=strict'],
+    });
     const port = app.ready.port as number;
     await waitForWorker(app);
     for (let i = 0; i < 3; i++) assert.equal(await get(port, '/x'), 'done');

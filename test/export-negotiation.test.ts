@@ -11,7 +11,8 @@ import { parseExposition, valueOf } from './helpers/exposition';
 
 const TEXT = 'text/plain; version=0.0.4; charset=utf-8';
 const OPENMETRICS = 'application/openmetrics-text; version=1.0.0; charset=utf-8';
-const PROMETHEUS_2_42 = 'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
+const PROMETHEUS_2_42 =
+  'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
 
 interface Raw {
   readonly status: number;
@@ -92,7 +93,10 @@ describe('export: content negotiation, gzip and the in-app endpoint', () => {
     assert.deepEqual(order(sampleLines(om)), order(sampleLines(text)));
     assert.match(om, /^# TYPE django_http_requests_before_middlewares counter\n^django_http_requests_before_middlewares_total 2$/m);
     assert.match(text, /^# TYPE django_http_requests_before_middlewares_total counter\n^django_http_requests_before_middlewares_total 2$/m);
-    assert.match(om, /^django_http_requests_latency_including_middlewares_seconds_bucket\{le="\+Inf"\} 2\ndjango_http_requests_latency_including_middlewares_seconds_count 2\n/m);
+    assert.match(
+      om,
+      /^django_http_requests_latency_including_middlewares_seconds_bucket\{le="\+Inf"\} 2\ndjango_http_requests_latency_including_middlewares_seconds_count 2\n/m,
+    );
     assert.match(text, /^django_http_requests_body_total_bytes_bucket\{le="1\.048576e\+06"\} 2$/m);
     assert.match(text, /^django_http_requests_latency_including_middlewares_seconds_bucket\{le="1\.0"\} 2$/m);
   });
@@ -151,7 +155,10 @@ describe('export: PROMETHEUS_METRICS_EXPORT_SERVER=false serves only inside the 
     apps.push(app);
     const e = await app.scrape();
     assert.ok(e.meta.has('django_http_requests_before_middlewares_total'));
-    assert.equal(app.stderr(), 'autoprom: PROMETHEUS_METRICS_EXPORT_SERVER="no" is not a boolean (expected true or false); autoprom\'s own metrics port stays open\n');
+    assert.equal(
+      app.stderr(),
+      'autoprom: PROMETHEUS_METRICS_EXPORT_SERVER="no" is not a boolean (expected true or false); autoprom\'s own metrics port stays open\n',
+    );
   });
 });
 
@@ -163,7 +170,10 @@ describe('export: the metrics worker', () => {
   });
 
   it('runs no preload of its own when the app is preloaded through NODE_OPTIONS, and its scrapes are not app requests', async () => {
-    app = await startApp('export-block.js', { preload: 'none', env: { NODE_OPTIONS: `--require ${REGISTER_CJS}`, OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http' } });
+    app = await startApp('export-block.js', {
+      preload: 'none',
+      env: { NODE_OPTIONS: `--require ${REGISTER_CJS}`, OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http' },
+    });
     await waitForWorker(app);
     await (await fetch(`http://127.0.0.1:${app.ready.port as number}/page`)).text();
     const e = await app.scrape();

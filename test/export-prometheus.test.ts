@@ -68,7 +68,8 @@ describe('export: a real Prometheus scrapes OpenMetrics and text with the same r
   });
 
   it('stores the same django series, values and le labels from both formats', async () => {
-    for (let i = 0; i < 5; i++) await (await fetch(`http://127.0.0.1:${app.ready.port as number}/item/${i}`, { method: i % 2 ? 'POST' : 'GET' })).text();
+    for (let i = 0; i < 5; i++)
+      await (await fetch(`http://127.0.0.1:${app.ready.port as number}/item/${i}`, { method: i % 2 ? 'POST' : 'GET' })).text();
     await prom.waitFor('django_http_requests_before_middlewares_total{job="app"}', 5);
     await prom.waitFor('django_http_requests_before_middlewares_total{job="text"}', 5);
     await prom.waitFor('django_http_requests_latency_including_middlewares_seconds_count{job="app"}', 5);
@@ -81,7 +82,9 @@ describe('export: a real Prometheus scrapes OpenMetrics and text with the same r
     assert.ok(fromOm.size > 50, `${fromOm.size} django series`);
     assert.deepEqual(fromOm, fromText);
     // django-prometheus's le values, as stored: rules that match le exactly work unchanged.
-    const les = (await prom.query('django_http_requests_latency_including_middlewares_seconds_bucket{job="app"}')).map((s) => s.metric.le).sort();
+    const les = (await prom.query('django_http_requests_latency_including_middlewares_seconds_bucket{job="app"}'))
+      .map((s) => s.metric.le)
+      .sort();
     assert.deepEqual(les, ['+Inf', '0.005', '0.5', '1.0', '100.0', '2.5', '5.0']);
     const pow2 = (await prom.query('django_http_requests_body_total_bytes_bucket{job="app",le=~".*e.*"}')).map((s) => s.metric.le);
     assert.ok(pow2.includes('1.048576e+06'), pow2.join(','));
@@ -94,6 +97,9 @@ describe('export: a real Prometheus scrapes OpenMetrics and text with the same r
     assert.equal(scraped.length, 2);
     assert.equal(scraped[0], scraped[1], 'both jobs scraped the same number of samples');
     const blocked = await prom.query('autoprom_eventloop_blocked_seconds');
-    assert.deepEqual(blocked.map((s) => [s.metric.job, s.value[1]]).sort(), [['app', '0'], ['text', '0']]);
+    assert.deepEqual(blocked.map((s) => [s.metric.job, s.value[1]]).sort(), [
+      ['app', '0'],
+      ['text', '0'],
+    ]);
   });
 });

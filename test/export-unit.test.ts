@@ -31,7 +31,10 @@ describe('export: negotiation (unit)', () => {
     ['text/plain;version=0.0.3', 'text'],
     ['application/openmetrics-text', 'openmetrics'],
     ['Application/OpenMetrics-Text; Version="1.0.0"', 'openmetrics'],
-    ['application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1', 'openmetrics'],
+    [
+      'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1',
+      'openmetrics',
+    ],
     ['text/plain;version=0.0.4;q=0.5,application/openmetrics-text;version=1.0.0', 'openmetrics'],
     ['application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4', 'text'],
     ['application/openmetrics-text;q=0.5,text/plain;q=0.5', 'openmetrics'],
@@ -69,21 +72,44 @@ describe('export: negotiation (unit)', () => {
 
 describe('export: django-prometheus bucket bounds (unit)', () => {
   const reprs: Array<[number, string]> = [
-    [0, '0.0'], [1, '1.0'], [-2, '-2.0'], [0.025, '0.025'], [0.1, '0.1'], [2.5, '2.5'], [75, '75.0'],
-    [0.0001, '0.0001'], [0.00001, '1e-05'], [1.5e-7, '1.5e-07'], [123456789, '123456789.0'],
-    [1e15, '1000000000000000.0'], [1e16, '1e+16'], [1.2345e22, '1.2345e+22'], [0.1 + 0.2, '0.30000000000000004'],
+    [0, '0.0'],
+    [1, '1.0'],
+    [-2, '-2.0'],
+    [0.025, '0.025'],
+    [0.1, '0.1'],
+    [2.5, '2.5'],
+    [75, '75.0'],
+    [0.0001, '0.0001'],
+    [0.00001, '1e-05'],
+    [1.5e-7, '1.5e-07'],
+    [123456789, '123456789.0'],
+    [1e15, '1000000000000000.0'],
+    [1e16, '1e+16'],
+    [1.2345e22, '1.2345e+22'],
+    [0.1 + 0.2, '0.30000000000000004'],
   ];
   for (const [x, want] of reprs) it(`repr(${x}) is ${want}`, () => assert.equal(pythonFloatRepr(x), want));
 
   const bounds: Array<[number, string]> = [
-    [0, '0.0'], [1, '1.0'], [0.025, '0.025'], [10, '10.0'], [524288, '524288.0'], [1048576, '1.048576e+06'],
-    [1000000, '1e+06'], [2 ** 29, '5.36870912e+08'], [1e10, '1e+010'], [Infinity, '+Inf'], [-Infinity, '-Inf'], [-1048576, '-1048576.0'],
+    [0, '0.0'],
+    [1, '1.0'],
+    [0.025, '0.025'],
+    [10, '10.0'],
+    [524288, '524288.0'],
+    [1048576, '1.048576e+06'],
+    [1000000, '1e+06'],
+    [2 ** 29, '5.36870912e+08'],
+    [1e10, '1e+010'],
+    [Infinity, '+Inf'],
+    [-Infinity, '-Inf'],
+    [-1048576, '-1048576.0'],
   ];
   for (const [x, want] of bounds) it(`le of ${x} is ${want}`, () => assert.equal(pythonBucketBound(x), want));
 
   it('writes every bound of the default latency and POW2 buckets exactly as the django-prometheus capture does', () => {
     const captured = new Set([...readFileSync(REFERENCE, 'utf8').matchAll(/le="([^"]+)"/g)].map((m) => m[1]));
-    for (const b of [...DEFAULT_LATENCY_BUCKETS, ...POW2_BUCKETS]) assert.ok(captured.has(pythonBucketBound(b)), `${b} -> ${pythonBucketBound(b)} not in the capture`);
+    for (const b of [...DEFAULT_LATENCY_BUCKETS, ...POW2_BUCKETS])
+      assert.ok(captured.has(pythonBucketBound(b)), `${b} -> ${pythonBucketBound(b)} not in the capture`);
   });
 
   it('applies to django families only (namespaced too), not to prom-client or OpenTelemetry ones', () => {
@@ -97,7 +123,12 @@ describe('export: django-prometheus bucket bounds (unit)', () => {
 
 async function collected(record: (p: MeterProvider, r: Registry) => void) {
   const registry = new Registry({ namespace: '', cardinalityLimit: 10, latencyBuckets: [0.5, 1, 75] });
-  const reader = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true, withoutTargetInfo: true, metricProducers: [registry] });
+  const reader = new PrometheusExporter({
+    preventServerStart: true,
+    withoutScopeInfo: true,
+    withoutTargetInfo: true,
+    metricProducers: [registry],
+  });
   const provider = new MeterProvider({ readers: [reader] });
   record(provider, registry);
   const { resourceMetrics } = await reader.collect();
@@ -107,7 +138,12 @@ async function collected(record: (p: MeterProvider, r: Registry) => void) {
 
 describe('export: OpenMetrics and the plain snapshot (unit)', () => {
   it('POINT_TYPE matches sdk-metrics DataPointType', () => {
-    assert.deepEqual(POINT_TYPE, { HISTOGRAM: DataPointType.HISTOGRAM, EXPONENTIAL_HISTOGRAM: DataPointType.EXPONENTIAL_HISTOGRAM, GAUGE: DataPointType.GAUGE, SUM: DataPointType.SUM });
+    assert.deepEqual(POINT_TYPE, {
+      HISTOGRAM: DataPointType.HISTOGRAM,
+      EXPONENTIAL_HISTOGRAM: DataPointType.EXPONENTIAL_HISTOGRAM,
+      GAUGE: DataPointType.GAUGE,
+      SUM: DataPointType.SUM,
+    });
   });
 
   it('writes OpenMetrics 1.0.0: counter families without _total, buckets before _count and _sum, quotes escaped in HELP, # EOF', async () => {
@@ -119,34 +155,37 @@ describe('export: OpenMetrics and the plain snapshot (unit)', () => {
       m.createHistogram('app_seconds', { description: 'App.', advice: { explicitBucketBoundaries: [1, 5] } }).record(2);
     });
     const pythonBuckets = (n: string) => isDjangoFamily(n, '');
-    assert.equal(serializePrometheus(rm, { format: 'openmetrics', pythonBuckets, trailer: blockedGaugeText(0) }), [
-      '# HELP queue_depth Say \\"depth\\".',
-      '# TYPE queue_depth gauge',
-      'queue_depth 2',
-      '# HELP app_seconds App.',
-      '# TYPE app_seconds histogram',
-      'app_seconds_bucket{le="1"} 0',
-      'app_seconds_bucket{le="5"} 1',
-      'app_seconds_bucket{le="+Inf"} 1',
-      'app_seconds_count 1',
-      'app_seconds_sum 2',
-      '# HELP django_http_requests_total_by_method Count of requests by method.',
-      '# TYPE django_http_requests_total_by_method counter',
-      'django_http_requests_total_by_method_total{method="GET"} 3',
-      '# HELP django_http_requests_latency_including_middlewares_seconds Histogram of requests processing time (including middleware processing time).',
-      '# TYPE django_http_requests_latency_including_middlewares_seconds histogram',
-      'django_http_requests_latency_including_middlewares_seconds_bucket{le="0.5"} 0',
-      'django_http_requests_latency_including_middlewares_seconds_bucket{le="1.0"} 1',
-      'django_http_requests_latency_including_middlewares_seconds_bucket{le="75.0"} 1',
-      'django_http_requests_latency_including_middlewares_seconds_bucket{le="+Inf"} 1',
-      'django_http_requests_latency_including_middlewares_seconds_count 1',
-      'django_http_requests_latency_including_middlewares_seconds_sum 0.7',
-      '# HELP autoprom_eventloop_blocked_seconds Seconds the application thread has left the metrics endpoint\'s collection request unanswered: 0 while it answers; above 0, the values are those of the last collection.',
-      '# TYPE autoprom_eventloop_blocked_seconds gauge',
-      'autoprom_eventloop_blocked_seconds 0',
-      '# EOF',
-      '',
-    ].join('\n'));
+    assert.equal(
+      serializePrometheus(rm, { format: 'openmetrics', pythonBuckets, trailer: blockedGaugeText(0) }),
+      [
+        '# HELP queue_depth Say \\"depth\\".',
+        '# TYPE queue_depth gauge',
+        'queue_depth 2',
+        '# HELP app_seconds App.',
+        '# TYPE app_seconds histogram',
+        'app_seconds_bucket{le="1"} 0',
+        'app_seconds_bucket{le="5"} 1',
+        'app_seconds_bucket{le="+Inf"} 1',
+        'app_seconds_count 1',
+        'app_seconds_sum 2',
+        '# HELP django_http_requests_total_by_method Count of requests by method.',
+        '# TYPE django_http_requests_total_by_method counter',
+        'django_http_requests_total_by_method_total{method="GET"} 3',
+        '# HELP django_http_requests_latency_including_middlewares_seconds Histogram of requests processing time (including middleware processing time).',
+        '# TYPE django_http_requests_latency_including_middlewares_seconds histogram',
+        'django_http_requests_latency_including_middlewares_seconds_bucket{le="0.5"} 0',
+        'django_http_requests_latency_including_middlewares_seconds_bucket{le="1.0"} 1',
+        'django_http_requests_latency_including_middlewares_seconds_bucket{le="75.0"} 1',
+        'django_http_requests_latency_including_middlewares_seconds_bucket{le="+Inf"} 1',
+        'django_http_requests_latency_including_middlewares_seconds_count 1',
+        'django_http_requests_latency_including_middlewares_seconds_sum 0.7',
+        "# HELP autoprom_eventloop_blocked_seconds Seconds the application thread has left the metrics endpoint's collection request unanswered: 0 while it answers; above 0, the values are those of the last collection.",
+        '# TYPE autoprom_eventloop_blocked_seconds gauge',
+        'autoprom_eventloop_blocked_seconds 0',
+        '# EOF',
+        '',
+      ].join('\n'),
+    );
     assert.equal(serializePrometheus({ scopeMetrics: [] }, { format: 'openmetrics' }), '# EOF\n');
   });
 
@@ -190,7 +229,12 @@ describe('export: which collection answers which scrape (unit)', () => {
     const requests: number[] = [];
     const answers: Array<[string | undefined, number, string | undefined]> = [];
     let clock = 0;
-    const shared = new SharedCollections<string>({ windowMs: 0, deadlineMs: 60_000, requestCollection: (id) => requests.push(id), now: () => clock });
+    const shared = new SharedCollections<string>({
+      windowMs: 0,
+      deadlineMs: 60_000,
+      requestCollection: (id) => requests.push(id),
+      now: () => clock,
+    });
     const scrape = () => shared.scrape((c, blocked, error) => answers.push([c, blocked, error]));
     return { shared, requests, answers, scrape, tick: (ms: number) => (clock += ms) };
   }
@@ -206,7 +250,11 @@ describe('export: which collection answers which scrape (unit)', () => {
     assert.deepEqual(h.answers, [['c1', 0, undefined]]);
     assert.deepEqual(h.requests, [1, 2], 'the two later scrapes get a collection made after they arrived');
     h.shared.collected(2, 'c2');
-    assert.deepEqual(h.answers, [['c1', 0, undefined], ['c2', 0, undefined], ['c2', 0, undefined]]);
+    assert.deepEqual(h.answers, [
+      ['c1', 0, undefined],
+      ['c2', 0, undefined],
+      ['c2', 0, undefined],
+    ]);
     h.shared.collected(2, 'late duplicate');
     assert.equal(h.answers.length, 3);
   });
@@ -215,7 +263,12 @@ describe('export: which collection answers which scrape (unit)', () => {
     const requests: number[] = [];
     const answers: Array<[string | undefined, number, string | undefined]> = [];
     let clock = 0;
-    const shared = new SharedCollections<string>({ windowMs: 0, deadlineMs: 0, requestCollection: (id) => requests.push(id), now: () => clock });
+    const shared = new SharedCollections<string>({
+      windowMs: 0,
+      deadlineMs: 0,
+      requestCollection: (id) => requests.push(id),
+      now: () => clock,
+    });
     const scrape = () => shared.scrape((c, blocked, error) => answers.push([c, blocked, error]));
     const deadlinesPass = () => new Promise((r) => setTimeout(r, 5));
     scrape();
@@ -227,7 +280,11 @@ describe('export: which collection answers which scrape (unit)', () => {
     scrape();
     clock += 2000;
     await deadlinesPass();
-    assert.deepEqual(answers, [['c1', 0, undefined], ['c1', 1.5, undefined], ['c1', 3.5, undefined]]);
+    assert.deepEqual(answers, [
+      ['c1', 0, undefined],
+      ['c1', 1.5, undefined],
+      ['c1', 3.5, undefined],
+    ]);
     assert.deepEqual(requests, [1, 2], 'one request outstanding, however many scrapes');
     shared.collected(2, 'c2');
     scrape();
@@ -246,7 +303,11 @@ describe('export: PROMETHEUS_METRICS_EXPORT_SERVER (unit)', () => {
     ['true', true, []],
     ['FALSE', false, []],
     [' false ', false, []],
-    ['0', true, ['autoprom: PROMETHEUS_METRICS_EXPORT_SERVER="0" is not a boolean (expected true or false); autoprom\'s own metrics port stays open']],
+    [
+      '0',
+      true,
+      ['autoprom: PROMETHEUS_METRICS_EXPORT_SERVER="0" is not a boolean (expected true or false); autoprom\'s own metrics port stays open'],
+    ],
   ];
   for (const [value, server, problems] of cases) {
     it(`${JSON.stringify(value)} -> server ${server}`, () => {

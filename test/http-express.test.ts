@@ -33,11 +33,16 @@ function expressSteps(major: 4 | 5): Step[] {
   return steps;
 }
 
-for (const [module, major] of [['express', 4], ['express5', 5]] as const) {
+for (const [module, major] of [
+  ['express', 4],
+  ['express5', 5],
+] as const) {
   describe(`http: express ${major} (require('${module}'), --require)`, () => {
     let app: RunningApp;
     before(async () => {
-      app = await startApp('http-express.js', { env: { EXPRESS_MODULE: module, PROMETHEUS_EXCLUDE_PATHS: EXCLUDE, NODE_ENV: 'production' } });
+      app = await startApp('http-express.js', {
+        env: { EXPRESS_MODULE: module, PROMETHEUS_EXCLUDE_PATHS: EXCLUDE, NODE_ENV: 'production' },
+      });
       assert.equal(String(app.ready.version).split('.')[0], String(major));
     });
     after(async () => {
@@ -67,7 +72,11 @@ for (const [module, major] of [['express', 4], ['express5', 5]] as const) {
       const before = await app.scrape();
       await send(Number(app.ready.port), { method: 'GET', path: '/api/boom' });
       const after = await app.scrape();
-      assert.equal(valueOf(after, 'django_http_exceptions_total_by_type_total', { type: 'TypeError' }) - valueOf(before, 'django_http_exceptions_total_by_type_total', { type: 'TypeError' }), 1);
+      assert.equal(
+        valueOf(after, 'django_http_exceptions_total_by_type_total', { type: 'TypeError' }) -
+          valueOf(before, 'django_http_exceptions_total_by_type_total', { type: 'TypeError' }),
+        1,
+      );
     });
   });
 }
@@ -79,11 +88,19 @@ describe('http: every labelled family stays within the series limit', () => {
       const port = Number(app.ready.port);
       for (let i = 0; i < 30; i++) await send(port, { method: 'GET', path: `/many-${i}` });
       const e = await app.scrape();
-      for (const name of ['django_http_requests_latency_seconds_by_view_method_count', 'django_http_requests_total_by_view_transport_method_total', 'django_http_responses_total_by_status_view_method_total']) {
+      for (const name of [
+        'django_http_requests_latency_seconds_by_view_method_count',
+        'django_http_requests_total_by_view_transport_method_total',
+        'django_http_responses_total_by_status_view_method_total',
+      ]) {
         const samples = samplesOf(e, name);
         assert.equal(samples.length, 8, name);
         assert.equal(samples.filter((s) => s.labels.otel_metric_overflow === 'true').length, 1, name);
-        assert.equal(samples.reduce((sum, s) => sum + s.value, 0), 30, name);
+        assert.equal(
+          samples.reduce((sum, s) => sum + s.value, 0),
+          30,
+          name,
+        );
       }
     } finally {
       await app.stop();

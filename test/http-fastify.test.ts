@@ -4,7 +4,11 @@ import { assertDeltas, expectedDeltas, httpLabelValues, ROUTER_APP_STEPS, runSte
 
 const STEPS = ROUTER_APP_STEPS;
 
-for (const [module, major, preload] of [['fastify', 5, 'require'], ['fastify4', 4, 'require'], ['fastify', 5, 'import']] as const) {
+for (const [module, major, preload] of [
+  ['fastify', 5, 'require'],
+  ['fastify4', 4, 'require'],
+  ['fastify', 5, 'import'],
+] as const) {
   describe(`http: fastify ${major} (require('${module}'), --${preload})`, () => {
     let app: RunningApp;
     before(async () => {

@@ -1,25 +1,59 @@
 import * as assert from 'node:assert/strict';
 import { clientLabels, isOtlpExport } from '../src/http/client';
-import { charsetOf, clientHostLabel, errorTypeName, methodLabel, parseContentLength, statusLabel, templateNameLabel } from '../src/http/labels';
+import {
+  charsetOf,
+  clientHostLabel,
+  errorTypeName,
+  methodLabel,
+  parseContentLength,
+  statusLabel,
+  templateNameLabel,
+} from '../src/http/labels';
 import { joinRoutePath, renderRoutePath, useMountPath } from '../src/http/route-template';
 import { contentTypeOfHeaders } from '../src/http/server';
 
 describe('http labels (unit)', () => {
   it('methodLabel: standard methods as is, everything else <invalid method>', () => {
     const table: [string | undefined, string][] = [
-      ['GET', 'GET'], ['HEAD', 'HEAD'], ['POST', 'POST'], ['PUT', 'PUT'], ['DELETE', 'DELETE'],
-      ['CONNECT', 'CONNECT'], ['OPTIONS', 'OPTIONS'], ['TRACE', 'TRACE'], ['PATCH', 'PATCH'],
-      ['PROPFIND', '<invalid method>'], ['MKCOL', '<invalid method>'], ['get', '<invalid method>'],
-      ['', '<invalid method>'], [undefined, '<invalid method>'], ['GET ', '<invalid method>'],
+      ['GET', 'GET'],
+      ['HEAD', 'HEAD'],
+      ['POST', 'POST'],
+      ['PUT', 'PUT'],
+      ['DELETE', 'DELETE'],
+      ['CONNECT', 'CONNECT'],
+      ['OPTIONS', 'OPTIONS'],
+      ['TRACE', 'TRACE'],
+      ['PATCH', 'PATCH'],
+      ['PROPFIND', '<invalid method>'],
+      ['MKCOL', '<invalid method>'],
+      ['get', '<invalid method>'],
+      ['', '<invalid method>'],
+      [undefined, '<invalid method>'],
+      ['GET ', '<invalid method>'],
     ];
     for (const [input, want] of table) assert.equal(methodLabel(input), want, String(input));
   });
 
   it('parseContentLength: decimal digits only, else 0', () => {
     const table: [string | number | string[] | undefined, number][] = [
-      ['0', 0], ['13', 13], ['1048576', 1048576], [42, 42], ['', 0], [undefined, 0],
-      ['abc', 0], ['12abc', 0], ['-5', 0], ['1e3', 0], ['0x10', 0], [' 5', 0], ['5.5', 0],
-      ['9999999999999999999', 0], [-1, 0], [1.5, 0], [Number.NaN, 0], [['5'], 0],
+      ['0', 0],
+      ['13', 13],
+      ['1048576', 1048576],
+      [42, 42],
+      ['', 0],
+      [undefined, 0],
+      ['abc', 0],
+      ['12abc', 0],
+      ['-5', 0],
+      ['1e3', 0],
+      ['0x10', 0],
+      [' 5', 0],
+      ['5.5', 0],
+      ['9999999999999999999', 0],
+      [-1, 0],
+      [1.5, 0],
+      [Number.NaN, 0],
+      [['5'], 0],
     ];
     for (const [input, want] of table) assert.equal(parseContentLength(input), want, JSON.stringify(input));
   });
@@ -46,13 +80,37 @@ describe('http labels (unit)', () => {
     class ValidationError extends Error {}
     const anonymous = new (class extends Error {})();
     const table: [unknown, string][] = [
-      [new TypeError('x'), 'TypeError'], [new RangeError('x'), 'RangeError'], [new ValidationError('x'), 'ValidationError'],
-      [new Error('x'), 'Error'], [{}, 'Object'], [Object.create(null), 'Object'], ['boom', 'String'], [42, 'Number'],
-      [null, 'null'], [undefined, 'undefined'], [true, 'Boolean'], [anonymous, 'Error'],
-      [{ constructor: { name: 'x' } }, 'Object'], [new (class { static get name() { return 'a b c'; } })(), 'Error'],
+      [new TypeError('x'), 'TypeError'],
+      [new RangeError('x'), 'RangeError'],
+      [new ValidationError('x'), 'ValidationError'],
+      [new Error('x'), 'Error'],
+      [{}, 'Object'],
+      [Object.create(null), 'Object'],
+      ['boom', 'String'],
+      [42, 'Number'],
+      [null, 'null'],
+      [undefined, 'undefined'],
+      [true, 'Boolean'],
+      [anonymous, 'Error'],
+      [{ constructor: { name: 'x' } }, 'Object'],
+      [
+        new (class {
+          static get name() {
+            return 'a b c';
+          }
+        })(),
+        'Error',
+      ],
     ];
     for (const [input, want] of table) assert.equal(errorTypeName(input), want, String(want));
-    const hostile = new Proxy({}, { get: () => { throw new Error('no'); } });
+    const hostile = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error('no');
+        },
+      },
+    );
     assert.equal(errorTypeName(hostile), 'Error');
   });
 
@@ -76,8 +134,20 @@ describe('http labels (unit)', () => {
   });
 
   it('clientLabels: OpenTelemetry client attributes as method, host, status', () => {
-    assert.deepEqual(clientLabels({ 'http.request.method': 'GET', 'server.address': 'api.local', 'server.port': 8080, 'http.response.status_code': 404, 'url.scheme': 'http' }), { method: 'GET', host: 'api.local:8080', status: '404' });
-    assert.deepEqual(clientLabels({ 'http.request.method': '_OTHER', 'server.address': 'api.local', 'server.port': 443, 'error.type': 'ECONNREFUSED' }), { method: '<invalid method>', host: 'api.local:443', status: 'error' });
+    assert.deepEqual(
+      clientLabels({
+        'http.request.method': 'GET',
+        'server.address': 'api.local',
+        'server.port': 8080,
+        'http.response.status_code': 404,
+        'url.scheme': 'http',
+      }),
+      { method: 'GET', host: 'api.local:8080', status: '404' },
+    );
+    assert.deepEqual(
+      clientLabels({ 'http.request.method': '_OTHER', 'server.address': 'api.local', 'server.port': 443, 'error.type': 'ECONNREFUSED' }),
+      { method: '<invalid method>', host: 'api.local:443', status: 'error' },
+    );
     assert.deepEqual(clientLabels({}), { method: '<invalid method>', host: 'unknown', status: 'error' });
   });
 
@@ -94,7 +164,13 @@ describe('http labels (unit)', () => {
       [{ 'content-length': 5 }, undefined],
       [['Content-Type', 'text/html', 'X-A', 'b'], 'text/html'],
       [['X-A', 'b', 'content-type', 'text/css'], 'text/css'],
-      [[['CONTENT-TYPE', 'text/csv'], ['X-A', 'b']], 'text/csv'],
+      [
+        [
+          ['CONTENT-TYPE', 'text/csv'],
+          ['X-A', 'b'],
+        ],
+        'text/csv',
+      ],
       [[], undefined],
       [null, undefined],
       ['text/plain', undefined],
@@ -144,7 +220,10 @@ describe('http route templates (unit)', () => {
       [[fn], '/'],
       [['/api', fn], '/api'],
       [[[fn, fn]], '/'],
-      [[['/a', '/b'], fn], ['/a', '/b']],
+      [
+        [['/a', '/b'], fn],
+        ['/a', '/b'],
+      ],
       [[/^\/re/, fn], /^\/re/],
     ];
     for (const [args, want] of table) assert.deepEqual(useMountPath(args), want);

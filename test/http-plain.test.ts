@@ -33,7 +33,25 @@ describe('http: plain node http and https servers', () => {
   let dir: string;
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'autoprom-tls-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        path.join(dir, 'key.pem'),
+        '-out',
+        path.join(dir, 'cert.pem'),
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
     app = await startApp('http-plain.js', {
       args: ['--expose-gc'],
       env: { TLS_KEY: path.join(dir, 'key.pem'), TLS_CERT: path.join(dir, 'cert.pem'), PROMETHEUS_EXCLUDE_PATHS: '/healthz,/internal/*' },
@@ -71,17 +89,27 @@ describe('http: plain node http and https servers', () => {
   it('counts https requests under transport https', async () => {
     const before = await app.scrape();
     await new Promise<void>((resolve, reject) => {
-      const req = httpsRequest({ host: '127.0.0.1', port: Number(app.ready.httpsPort), path: '/secure', rejectUnauthorized: false, agent: false }, (res) => {
-        res.resume();
-        res.on('end', () => resolve());
-      });
+      const req = httpsRequest(
+        { host: '127.0.0.1', port: Number(app.ready.httpsPort), path: '/secure', rejectUnauthorized: false, agent: false },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve());
+        },
+      );
       req.on('error', reject);
       req.end();
     });
     const after = await app.scrape();
     assert.equal(delta(before, after, 'django_http_requests_total_by_transport_total', { transport: 'https' }), 1);
     assert.equal(delta(before, after, 'django_http_requests_total_by_transport_total', { transport: 'http' }), 0);
-    assert.equal(delta(before, after, 'django_http_requests_total_by_view_transport_method_total', { view: '<unnamed view>', transport: 'https', method: 'GET' }), 1);
+    assert.equal(
+      delta(before, after, 'django_http_requests_total_by_view_transport_method_total', {
+        view: '<unnamed view>',
+        transport: 'https',
+        method: 'GET',
+      }),
+      1,
+    );
     assert.equal(delta(before, after, 'django_http_responses_total_by_charset_total', { charset: 'utf-8' }), 1);
   });
 
@@ -96,7 +124,11 @@ describe('http: plain node http and https servers', () => {
       });
       socket.on('error', reject);
     });
-    const after = await scrapeUntil(app, (e) => delta(before, e, 'django_http_requests_unknown_latency_total') === 1, 'the cut-off response');
+    const after = await scrapeUntil(
+      app,
+      (e) => delta(before, e, 'django_http_requests_unknown_latency_total') === 1,
+      'the cut-off response',
+    );
     assert.equal(delta(before, after, 'django_http_requests_unknown_latency_including_middlewares_total'), 1);
     assert.equal(delta(before, after, 'django_http_requests_latency_including_middlewares_seconds_count'), 0);
     assert.equal(delta(before, after, 'django_http_responses_before_middlewares_total'), 0);
@@ -108,7 +140,9 @@ describe('http: plain node http and https servers', () => {
     const before = await app.scrape();
     await new Promise<void>((resolve, reject) => {
       const socket = connect(port, '127.0.0.1', () => {
-        socket.write('GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\nGET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+        socket.write(
+          'GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\nGET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+        );
       });
       let text = '';
       socket.setEncoding('utf8');
@@ -128,7 +162,9 @@ describe('http: plain node http and https servers', () => {
   it('leaves a malformed Content-Length to Node (400 before any handler, never a 500), nothing moves', async () => {
     const before = await app.scrape();
     const answer = await new Promise<string>((resolve, reject) => {
-      const socket = connect(Number(app.ready.port), '127.0.0.1', () => socket.write('POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n'));
+      const socket = connect(Number(app.ready.port), '127.0.0.1', () =>
+        socket.write('POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n'),
+      );
       let text = '';
       socket.setEncoding('utf8');
       socket.on('data', (d: string) => (text += d));
@@ -158,14 +194,18 @@ describe('http: plain node http and https servers', () => {
     const memBefore = await memory(port);
     const counts = seriesCounts(before);
     for (let i = 0; i < 10000; i += 50) {
-      await Promise.all(Array.from({ length: 50 }, (_, j) => send(port, { method: 'GET', path: `/users/${i + j}/orders?session=s${i + j}` })));
+      await Promise.all(
+        Array.from({ length: 50 }, (_, j) => send(port, { method: 'GET', path: `/users/${i + j}/orders?session=s${i + j}` })),
+      );
     }
     const after = await app.scrape();
     const memAfter = await memory(port);
     assert.deepEqual(seriesCounts(after), counts);
     assert.equal(delta(before, after, 'django_http_requests_before_middlewares_total'), 10000 + 1); // + the /__memory request
     for (const v of httpLabelValues(after)) assert.ok(!/\/users\/\d|session/.test(v), `label value ${v}`);
-    process.stdout.write(`      memory after 10,000 distinct URLs: rss ${((memAfter.rss - memBefore.rss) / 1024).toFixed(0)} KiB, heapUsed ${((memAfter.heapUsed - memBefore.heapUsed) / 1024).toFixed(0)} KiB (after gc), series ${JSON.stringify(Object.values(counts))}\n`);
+    process.stdout.write(
+      `      memory after 10,000 distinct URLs: rss ${((memAfter.rss - memBefore.rss) / 1024).toFixed(0)} KiB, heapUsed ${((memAfter.heapUsed - memBefore.heapUsed) / 1024).toFixed(0)} KiB (after gc), series ${JSON.stringify(Object.values(counts))}\n`,
+    );
   });
 });
 

@@ -68,7 +68,11 @@ async function hang(app: RunningApp, port: number, step: Step): Promise<void> {
   const req = request({ host: '127.0.0.1', port, method: step.method, path: step.path, headers: step.headers, agent: false });
   req.on('error', () => undefined);
   req.end();
-  await scrapeUntil(app, (e) => valueOf(e, 'django_http_requests_before_middlewares_total') > before, 'the server to see the hanging request');
+  await scrapeUntil(
+    app,
+    (e) => valueOf(e, 'django_http_requests_before_middlewares_total') > before,
+    'the server to see the hanging request',
+  );
   req.destroy();
   await scrapeUntil(app, (e) => valueOf(e, 'django_http_requests_unknown_latency_total') > unknownBefore, 'the closed connection to count');
 }
@@ -179,20 +183,31 @@ export function expectedDeltas(steps: readonly Step[], received: readonly (Recei
 export function assertDeltas(before: Exposition, after: Exposition, expected: Map<string, Tally>): void {
   for (const [name, tally] of expected) {
     const seen = new Map<string, Record<string, string>>();
-    for (const s of [...samplesOf(before, name), ...samplesOf(after, name)]) seen.set(JSON.stringify(Object.entries(s.labels).sort()), s.labels);
+    for (const s of [...samplesOf(before, name), ...samplesOf(after, name)])
+      seen.set(JSON.stringify(Object.entries(s.labels).sort()), s.labels);
     for (const { labels } of tally.counts.values()) seen.set(JSON.stringify(Object.entries(labels).sort()), labels);
     if (seen.size === 0 && tally.counts.size === 0) continue;
     for (const [key, labels] of seen) {
       const want = tally.counts.get(key)?.value ?? 0;
       const got = valueOf(after, name, labels) - valueOf(before, name, labels);
-      assert.equal(Math.round(got * 1e9) / 1e9, want, `${name}${key === '[]' ? '' : JSON.stringify(labels)}: moved by ${got}, expected ${want}`);
+      assert.equal(
+        Math.round(got * 1e9) / 1e9,
+        want,
+        `${name}${key === '[]' ? '' : JSON.stringify(labels)}: moved by ${got}, expected ${want}`,
+      );
     }
   }
 }
 
 /** Every label value of every django HTTP family (to check no raw path or secret leaks). */
 export function httpLabelValues(e: Exposition): string[] {
-  return e.samples.filter((s) => s.name.startsWith('django_http_')).flatMap((s) => Object.entries(s.labels).filter(([k]) => k !== 'le').map(([, v]) => v));
+  return e.samples
+    .filter((s) => s.name.startsWith('django_http_'))
+    .flatMap((s) =>
+      Object.entries(s.labels)
+        .filter(([k]) => k !== 'le')
+        .map(([, v]) => v),
+    );
 }
 
 /** The request sequence the fastify and koa apps both serve (same routes, same behaviour). */

@@ -34,7 +34,6 @@ function listenOn(port: number): Promise<NetServer> {
   });
 }
 
-
 describe('pipeline: preload, exporter and process behaviour', () => {
   const apps: RunningApp[] = [];
   const track = (a: RunningApp) => {
@@ -122,7 +121,10 @@ describe('pipeline: preload, exporter and process behaviour', () => {
       const app = track(await startApp('pipeline-plain.js', { env: { PROMETHEUS_METRICS_EXPORT_PORT: String(port) } }));
       assert.equal(await get(app.ready.port as number), 200);
       await new Promise((r) => setTimeout(r, 200));
-      assert.equal(app.stderr(), `autoprom: cannot listen on 127.0.0.1:${port} (EADDRINUSE); metrics endpoint not started, the application runs on\n`);
+      assert.equal(
+        app.stderr(),
+        `autoprom: cannot listen on 127.0.0.1:${port} (EADDRINUSE); metrics endpoint not started, the application runs on\n`,
+      );
     } finally {
       blocker.close();
     }
@@ -142,7 +144,10 @@ describe('pipeline: preload, exporter and process behaviour', () => {
     // The range wins over the port: the first took a, the second b, the third found none.
     assert.equal(first.stderr(), '');
     assert.equal(second.stderr(), '');
-    assert.equal(third.stderr(), `autoprom: no free port in PROMETHEUS_METRICS_EXPORT_PORT_RANGE (${a}-${b}, last error EADDRINUSE); metrics endpoint not started, the application runs on\n`);
+    assert.equal(
+      third.stderr(),
+      `autoprom: no free port in PROMETHEUS_METRICS_EXPORT_PORT_RANGE (${a}-${b}, last error EADDRINUSE); metrics endpoint not started, the application runs on\n`,
+    );
     assert.equal(await get(third.ready.port as number), 200);
     await get(first.ready.port as number, '/one');
     await get(second.ready.port as number, '/two');
@@ -192,7 +197,10 @@ describe('pipeline: preload, exporter and process behaviour', () => {
     const app = track(await startApp('pipeline-plain.js', { env: { PROMETHEUS_LATENCY_BUCKETS: '1,a' } }));
     await get(app.ready.port as number);
     const e = await app.scrape();
-    assert.equal(app.stderr(), 'autoprom: PROMETHEUS_LATENCY_BUCKETS="1,a" is not a bucket list (expected comma-separated numbers in seconds, strictly increasing); using the default buckets\n');
+    assert.equal(
+      app.stderr(),
+      'autoprom: PROMETHEUS_LATENCY_BUCKETS="1,a" is not a bucket list (expected comma-separated numbers in seconds, strictly increasing); using the default buckets\n',
+    );
     // django families' bucket bounds are written as django-prometheus writes them (75.0).
     assert.equal(valueOf(e, 'django_http_requests_latency_including_middlewares_seconds_bucket', { le: '75.0' }), 1);
   });
@@ -201,7 +209,9 @@ describe('pipeline: preload, exporter and process behaviour', () => {
     const app = track(await startApp('pipeline-plain.js', { env: { PROMETHEUS_LATENCY_BUCKETS: '0.5,5' } }));
     await get(app.ready.port as number);
     const e = await app.scrape();
-    const les = e.samples.filter((s) => s.name === 'django_http_requests_latency_including_middlewares_seconds_bucket').map((s) => s.labels.le);
+    const les = e.samples
+      .filter((s) => s.name === 'django_http_requests_latency_including_middlewares_seconds_bucket')
+      .map((s) => s.labels.le);
     assert.deepEqual(les, ['0.5', '5.0', '+Inf']);
   });
 
@@ -214,7 +224,7 @@ describe('pipeline: preload, exporter and process behaviour', () => {
     assert.match(app.stdout(), /^READY \{.*\}\n$/);
   });
 
-  it('metricsHandler serves the same exposition from the app\'s own server', async () => {
+  it("metricsHandler serves the same exposition from the app's own server", async () => {
     const app = track(await startApp('pipeline-inapp.js'));
     const port = app.ready.port as number;
     await get(port, '/page');
@@ -249,7 +259,11 @@ describe('pipeline: preload, exporter and process behaviour', () => {
     try {
       const app = track(
         await startApp('pipeline-plain.js', {
-          env: { OTEL_METRICS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_METRIC_EXPORT_INTERVAL: '300' },
+          env: {
+            OTEL_METRICS_EXPORTER: 'otlp',
+            OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+            OTEL_METRIC_EXPORT_INTERVAL: '300',
+          },
         }),
       );
       await get(app.ready.port as number);
@@ -257,7 +271,10 @@ describe('pipeline: preload, exporter and process behaviour', () => {
       while (!bodies.some((b) => b.includes('django_http_requests_before_middlewares_total')) && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 100));
       }
-      assert.ok(bodies.some((b) => b.includes('django_http_requests_before_middlewares_total')), `no OTLP export with the django family arrived (${bodies.length} bodies)`);
+      assert.ok(
+        bodies.some((b) => b.includes('django_http_requests_before_middlewares_total')),
+        `no OTLP export with the django family arrived (${bodies.length} bodies)`,
+      );
       assert.equal(await refused(app.metricsPort), true, 'otlp alone must not serve the Prometheus endpoint');
     } finally {
       receiver.close();
@@ -269,4 +286,3 @@ async function scrapePort(port: number) {
   const res = await fetch(`http://127.0.0.1:${port}/metrics`);
   return parseExposition(await res.text());
 }
-

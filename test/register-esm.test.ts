@@ -21,7 +21,7 @@ describe('register.mjs: the ES module preload', () => {
     assert.equal(disabled.stderr(), '');
   });
 
-  it('enabled, the hook leaves the application\'s own modules alone, and the same app is measured', async () => {
+  it("enabled, the hook leaves the application's own modules alone, and the same app is measured", async () => {
     const app = await startApp('esm-resolve.mjs', { preload: 'import' });
     running.push(app);
     assert.equal(app.ready.resolved, plainUrl);

@@ -1,6 +1,14 @@
 /** Pure helpers behind the process_* and nodejs_* families, table-driven. */
 import { strict as assert } from 'node:assert';
-import { constructorNames, countByType, heapSpaceLabel, parseMaxOpenFiles, parseProcStatus, startTimeSeconds, versionLabels } from '../src/runtime/parse';
+import {
+  constructorNames,
+  countByType,
+  heapSpaceLabel,
+  parseMaxOpenFiles,
+  parseProcStatus,
+  startTimeSeconds,
+  versionLabels,
+} from '../src/runtime/parse';
 import { gcKindProcessor, heapSpaceProcessor, runtimeViews, RUNTIME_NODE_METER } from '../src/runtime/views';
 import { AggregationType } from '@opentelemetry/sdk-metrics';
 
@@ -76,13 +84,44 @@ describe('runtime: pure helpers', () => {
 
   it('countByType counts, reports vanished types as 0, and remembers at most `limit` types', () => {
     const known = new Set<string>();
-    assert.deepEqual([...countByType(['A', 'B', 'A'], known, 10)], [['A', 2], ['B', 1]]);
-    assert.deepEqual([...countByType(['B'], known, 10)], [['A', 0], ['B', 1]]);
-    assert.deepEqual([...countByType([], known, 10)], [['A', 0], ['B', 0]]);
+    assert.deepEqual(
+      [...countByType(['A', 'B', 'A'], known, 10)],
+      [
+        ['A', 2],
+        ['B', 1],
+      ],
+    );
+    assert.deepEqual(
+      [...countByType(['B'], known, 10)],
+      [
+        ['A', 0],
+        ['B', 1],
+      ],
+    );
+    assert.deepEqual(
+      [...countByType([], known, 10)],
+      [
+        ['A', 0],
+        ['B', 0],
+      ],
+    );
     const small = new Set<string>();
-    assert.deepEqual([...countByType(['A', 'B', 'C'], small, 2)], [['A', 1], ['B', 1], ['C', 1]]);
+    assert.deepEqual(
+      [...countByType(['A', 'B', 'C'], small, 2)],
+      [
+        ['A', 1],
+        ['B', 1],
+        ['C', 1],
+      ],
+    );
     assert.deepEqual([...small], ['A', 'B']);
-    assert.deepEqual([...countByType([], small, 2)], [['A', 0], ['B', 0]]);
+    assert.deepEqual(
+      [...countByType([], small, 2)],
+      [
+        ['A', 0],
+        ['B', 0],
+      ],
+    );
   });
 
   it('constructorNames skips entries without a constructor name', () => {
@@ -109,7 +148,10 @@ describe('runtime: pure helpers', () => {
     const gc = views.find((v) => v.name === 'nodejs_gc_duration_seconds');
     assert.ok(gc !== undefined, 'gc view');
     assert.equal(gc.meterName, RUNTIME_NODE_METER);
-    assert.deepEqual(gc.aggregation, { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries: [0.001, 0.01, 0.1, 1, 2, 5], recordMinMax: false } });
+    assert.deepEqual(gc.aggregation, {
+      type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM,
+      options: { boundaries: [0.001, 0.01, 0.1, 1, 2, 5], recordMinMax: false },
+    });
     // process_* and nodejs_* are never namespaced, and every stream is bounded.
     for (const v of views) {
       assert.ok(v.meterName !== undefined, `unscoped view ${JSON.stringify(v)}`);

@@ -36,7 +36,8 @@ const RUNTIME_PREFIXES = /^(process|nodejs)_/;
 /** Family name of a sample (histogram series carry suffixes). */
 function familyOf(e: Exposition, sampleName: string): string {
   for (const suffix of ['_bucket', '_sum', '_count']) {
-    if (sampleName.endsWith(suffix) && e.meta.get(sampleName.slice(0, -suffix.length))?.type === 'histogram') return sampleName.slice(0, -suffix.length);
+    if (sampleName.endsWith(suffix) && e.meta.get(sampleName.slice(0, -suffix.length))?.type === 'histogram')
+      return sampleName.slice(0, -suffix.length);
   }
   return sampleName;
 }
@@ -121,11 +122,17 @@ describe('runtime: process_* and nodejs_* as prom-client exposes them', () => {
     const fdsNow = readdirSync(`/proc/${pid}/fd`).length;
 
     const startTime = valueOf(e, 'process_start_time_seconds');
-    assert.ok(startTime >= Math.floor(spawnedAtMs / 1000) - 1 && startTime <= Math.ceil(readyAtMs / 1000) + 1, `start ${startTime} not within ${spawnedAtMs}..${readyAtMs} ms`);
+    assert.ok(
+      startTime >= Math.floor(spawnedAtMs / 1000) - 1 && startTime <= Math.ceil(readyAtMs / 1000) + 1,
+      `start ${startTime} not within ${spawnedAtMs}..${readyAtMs} ms`,
+    );
 
     const version = app.ready.version as string;
     const [major, minor, patch] = version.slice(1).split('.');
-    assert.deepEqual(samplesOf(e, 'nodejs_version_info').map((s) => [s.labels, s.value]), [[{ version, major, minor, patch }, 1]]);
+    assert.deepEqual(
+      samplesOf(e, 'nodejs_version_info').map((s) => [s.labels, s.value]),
+      [[{ version, major, minor, patch }, 1]],
+    );
 
     const openFds = valueOf(e, 'process_open_fds');
     assert.ok(Math.abs(openFds - fdsNow) <= 2, `process_open_fds ${openFds}, /proc/${pid}/fd has ${fdsNow}`);
@@ -171,12 +178,18 @@ describe('runtime: process_* and nodejs_* as prom-client exposes them', () => {
     // Seconds, not milliseconds or nanoseconds: an idle loop sampled every 10 ms sits near 0.01 s.
     const lag = (n: string) => valueOf(e, `nodejs_eventloop_lag_${n}seconds`);
     assert.ok(lag('') >= 0 && lag('') < 1, `lag ${lag('')}`);
-    assert.ok(lag('min_') > 0 && lag('min_') <= lag('p50_') && lag('p50_') <= lag('p90_') && lag('p90_') <= lag('p99_') && lag('p99_') <= lag('max_'));
+    assert.ok(
+      lag('min_') > 0 &&
+        lag('min_') <= lag('p50_') &&
+        lag('p50_') <= lag('p90_') &&
+        lag('p90_') <= lag('p99_') &&
+        lag('p99_') <= lag('max_'),
+    );
     assert.ok(lag('mean_') > 0.001 && lag('mean_') < 1, `mean ${lag('mean_')}`);
     assert.ok(lag('stddev_') >= 0);
   });
 
-  it('counts active handles, requests and resources by type, without autoprom\'s own server', async () => {
+  it("counts active handles, requests and resources by type, without autoprom's own server", async () => {
     await start();
     const e = await scrapeUntil(app, 'every runtime family present', complete);
     for (const name of ['handles', 'requests', 'resources']) {
@@ -189,7 +202,11 @@ describe('runtime: process_* and nodejs_* as prom-client exposes them', () => {
     // Two sockets of the stalled connection, plus the stdio pipes the test reads.
     const byType = JSON.stringify(samplesOf(e, 'nodejs_active_handles'));
     assert.ok(valueOf(e, 'nodejs_active_handles', { type: 'Socket' }) >= 2, byType);
-    assert.equal(valueOf(e, 'nodejs_active_resources', { type: 'PipeWrap' }) + 2, valueOf(e, 'nodejs_active_handles', { type: 'Socket' }), `${byType} ${JSON.stringify(samplesOf(e, 'nodejs_active_resources'))}`);
+    assert.equal(
+      valueOf(e, 'nodejs_active_resources', { type: 'PipeWrap' }) + 2,
+      valueOf(e, 'nodejs_active_handles', { type: 'Socket' }),
+      `${byType} ${JSON.stringify(samplesOf(e, 'nodejs_active_resources'))}`,
+    );
     assert.equal(valueOf(e, 'nodejs_active_requests', { type: 'WriteWrap' }), 1);
     assert.equal(valueOf(e, 'nodejs_active_resources', { type: 'TCPServerWrap' }), 2);
   });
@@ -200,23 +217,36 @@ describe('runtime: process_* and nodejs_* as prom-client exposes them', () => {
     const majorBefore = valueOf(before, 'nodejs_gc_duration_seconds_count', { kind: 'major' });
     const res = await fetch(`http://127.0.0.1:${app.ready.port as number}/gc`);
     assert.equal(await res.text(), 'collected\n');
-    const after = await scrapeUntil(app, 'the forced GC observed', (e) => valueOf(e, 'nodejs_gc_duration_seconds_count', { kind: 'major' }) > majorBefore);
-    const les = samplesOf(after, 'nodejs_gc_duration_seconds_bucket').filter((s) => s.labels.kind === 'major').map((s) => s.labels.le);
+    const after = await scrapeUntil(
+      app,
+      'the forced GC observed',
+      (e) => valueOf(e, 'nodejs_gc_duration_seconds_count', { kind: 'major' }) > majorBefore,
+    );
+    const les = samplesOf(after, 'nodejs_gc_duration_seconds_bucket')
+      .filter((s) => s.labels.kind === 'major')
+      .map((s) => s.labels.le);
     assert.deepEqual(les, ['0.001', '0.01', '0.1', '1', '2', '5', '+Inf']);
-    for (const s of samplesOf(after, 'nodejs_gc_duration_seconds_count')) assert.ok(['major', 'minor', 'incremental', 'weakcb'].includes(s.labels.kind), s.labels.kind);
+    for (const s of samplesOf(after, 'nodejs_gc_duration_seconds_count'))
+      assert.ok(['major', 'minor', 'incremental', 'weakcb'].includes(s.labels.kind), s.labels.kind);
     const sum = valueOf(after, 'nodejs_gc_duration_seconds_sum', { kind: 'major' });
     assert.ok(sum > 0 && sum < 10, `major GC seconds ${sum}`);
   });
 
-  it('promtool finds no error in the runtime families (it lints only prom-client\'s own _total gauge names)', async () => {
+  it("promtool finds no error in the runtime families (it lints only prom-client's own _total gauge names)", async () => {
     await start();
     const e = await scrapeUntil(app, 'every runtime family present', complete);
     const r = spawnSync('promtool', ['check', 'metrics'], { input: e.text, encoding: 'utf8' });
     if (r.error !== undefined) throw new Error(`promtool not found (${r.error.message}): apt-get update && apt-get install -y prometheus`);
     // prom-client's own names for three gauges end in _total, which promtool's linter flags
     // (exit status 3, lint only); dashboards need those names, so only these lines may appear.
-    const problems = `${r.stdout}${r.stderr}`.split('\n').filter((l) => l.trim() !== '').sort();
-    assert.deepEqual(problems, ['handles', 'requests', 'resources'].map((n) => `nodejs_active_${n}_total non-counter metrics should not have "_total" suffix`));
+    const problems = `${r.stdout}${r.stderr}`
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .sort();
+    assert.deepEqual(
+      problems,
+      ['handles', 'requests', 'resources'].map((n) => `nodejs_active_${n}_total non-counter metrics should not have "_total" suffix`),
+    );
     assert.equal(r.status, 3, `${r.stdout}${r.stderr}`);
   });
 
@@ -235,7 +265,11 @@ describe('runtime: process_* and nodejs_* as prom-client exposes them', () => {
   });
 
   it('works the same under the ES module preload (--import), never namespaced', async () => {
-    const esm = await startApp('runtime-app.js', { preload: 'import', args: ['--expose-gc'], env: { PROMETHEUS_METRIC_NAMESPACE: 'myapp' } });
+    const esm = await startApp('runtime-app.js', {
+      preload: 'import',
+      args: ['--expose-gc'],
+      env: { PROMETHEUS_METRIC_NAMESPACE: 'myapp' },
+    });
     apps.push(esm);
     const e = await scrapeUntil(esm, 'every runtime family present', complete);
     for (const ref of promClientFamilies()) assert.ok(e.meta.has(ref.name), `${ref.name} missing under --import`);

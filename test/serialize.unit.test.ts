@@ -18,7 +18,12 @@ function reference(rm: ResourceMetrics): string {
 }
 
 async function collect(record: (meterProvider: MeterProvider) => void, registry?: Registry): Promise<ResourceMetrics> {
-  const reader = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true, withoutTargetInfo: true, metricProducers: registry ? [registry] : [] });
+  const reader = new PrometheusExporter({
+    preventServerStart: true,
+    withoutScopeInfo: true,
+    withoutTargetInfo: true,
+    metricProducers: registry ? [registry] : [],
+  });
   const provider = new MeterProvider({ readers: [reader] });
   record(provider);
   const { resourceMetrics, errors } = await reader.collect();
@@ -34,61 +39,83 @@ type Case = [name: string, record: (p: MeterProvider) => void];
 
 const CASES: Case[] = [
   ['nothing registered', () => undefined],
-  ['counters with and without _total, labelled and not', (p) => {
-    const m = meterOf(p);
-    m.createCounter('requests', { description: 'Requests.' }).add(3, { method: 'GET', status: '200' });
-    m.createCounter('jobs_total', { description: 'Jobs.' }).add(2);
-    const c = m.createCounter('http.server.hits', { description: 'Dotted name.', unit: 's' });
-    c.add(1, { 'http.route': '/a/:id' });
-    c.add(5, { 'http.route': '/b' });
-    m.createCounter('1st-counter', { description: 'Starts with a digit.' }).add(1);
-  }],
-  ['gauges: up-down counter, observable gauge, observable up-down counter', (p) => {
-    const m = meterOf(p);
-    m.createUpDownCounter('in_flight', { description: 'In flight.' }).add(-4, { pool: 'a' });
-    m.createObservableGauge('temperature', { description: 'Temp.', unit: 'Cel' }).addCallback((r) => {
-      r.observe(21.5, { room: 'x' });
-      r.observe(-0.25, { room: 'y' });
-      r.observe(Infinity, { room: 'z' });
-      r.observe(-Infinity, { room: 'w' });
-    });
-    m.createObservableUpDownCounter('queue_depth', { description: 'Depth.' }).addCallback((r) => r.observe(7));
-    m.createGauge('last_value', { description: 'Synchronous gauge.' }).record(1e21, { k: 'v' });
-  }],
-  ['histograms: labelled, label-less, custom and default buckets, empty buckets, unit', (p) => {
-    const m = meterOf(p);
-    const h = m.createHistogram('latency_seconds', { description: 'Latency.', unit: 's', advice: { explicitBucketBoundaries: [0.01, 0.1, 1, 10] } });
-    for (const v of [0.001, 0.05, 0.05, 2, 100]) h.record(v, { view: '/users/:id', method: 'GET' });
-    h.record(0.2, { view: '<unnamed view>', method: 'POST' });
-    m.createHistogram('sizes', { description: 'Sizes.' }).record(1234);
-    m.createHistogram('one_bucket', { description: 'Single boundary.', advice: { explicitBucketBoundaries: [0] } }).record(-1);
-    m.createHistogram('no_buckets', { description: 'No boundaries.', advice: { explicitBucketBoundaries: [] } }).record(3);
-  }],
-  ['escaping of label values, label names and help texts; non-string attributes', (p) => {
-    const m = meterOf(p);
-    const c = m.createCounter('escapes', { description: 'Help with \\ backslash\nand newline and "quotes".' });
-    AWKWARD.forEach((v, i) => c.add(i + 1, { value: v, 'weird-key.name': 'k', 'a..b': 'double dot' }));
-    const h = m.createHistogram('escaped_histogram', { description: 'H.', advice: { explicitBucketBoundaries: [1] } });
-    AWKWARD.forEach((v) => h.record(0.5, { value: v }));
-    const g = m.createUpDownCounter('typed_attributes', { description: 'Non-string attribute values.' });
-    g.add(1, { n: 42, b: true, list: ['x', 'y"z'], f: 1.5 });
-  }],
-  ['empty families: instruments with no data, help missing', (p) => {
-    const m = meterOf(p);
-    m.createCounter('never_incremented', { description: 'Nothing yet.' });
-    m.createHistogram('never_observed', { description: 'Nothing yet.' });
-    m.createCounter('no_help').add(1);
-    m.createObservableGauge('silent_gauge', { description: 'Callback observes nothing.' }).addCallback(() => undefined);
-  }],
-  ['same name from two meters: merged family; type clash: dropped', (p) => {
-    meterOf(p, 'a').createCounter('shared', { description: 'From a.' }).add(1, { from: 'a' });
-    meterOf(p, 'b').createCounter('shared', { description: 'From b.' }).add(2, { from: 'b' });
-    meterOf(p, 'c').createCounter('shared_help_late').add(1, { from: 'c' });
-    meterOf(p, 'd').createCounter('shared_help_late', { description: 'Help from the second.' }).add(1, { from: 'd' });
-    meterOf(p, 'a').createCounter('clash', { description: 'Counter.' }).add(1);
-    meterOf(p, 'b').createHistogram('clash', { description: 'Histogram.' }).record(1);
-    meterOf(p, 'c').createCounter('clash', { description: 'Counter again.' }).add(1);
-  }],
+  [
+    'counters with and without _total, labelled and not',
+    (p) => {
+      const m = meterOf(p);
+      m.createCounter('requests', { description: 'Requests.' }).add(3, { method: 'GET', status: '200' });
+      m.createCounter('jobs_total', { description: 'Jobs.' }).add(2);
+      const c = m.createCounter('http.server.hits', { description: 'Dotted name.', unit: 's' });
+      c.add(1, { 'http.route': '/a/:id' });
+      c.add(5, { 'http.route': '/b' });
+      m.createCounter('1st-counter', { description: 'Starts with a digit.' }).add(1);
+    },
+  ],
+  [
+    'gauges: up-down counter, observable gauge, observable up-down counter',
+    (p) => {
+      const m = meterOf(p);
+      m.createUpDownCounter('in_flight', { description: 'In flight.' }).add(-4, { pool: 'a' });
+      m.createObservableGauge('temperature', { description: 'Temp.', unit: 'Cel' }).addCallback((r) => {
+        r.observe(21.5, { room: 'x' });
+        r.observe(-0.25, { room: 'y' });
+        r.observe(Infinity, { room: 'z' });
+        r.observe(-Infinity, { room: 'w' });
+      });
+      m.createObservableUpDownCounter('queue_depth', { description: 'Depth.' }).addCallback((r) => r.observe(7));
+      m.createGauge('last_value', { description: 'Synchronous gauge.' }).record(1e21, { k: 'v' });
+    },
+  ],
+  [
+    'histograms: labelled, label-less, custom and default buckets, empty buckets, unit',
+    (p) => {
+      const m = meterOf(p);
+      const h = m.createHistogram('latency_seconds', {
+        description: 'Latency.',
+        unit: 's',
+        advice: { explicitBucketBoundaries: [0.01, 0.1, 1, 10] },
+      });
+      for (const v of [0.001, 0.05, 0.05, 2, 100]) h.record(v, { view: '/users/:id', method: 'GET' });
+      h.record(0.2, { view: '<unnamed view>', method: 'POST' });
+      m.createHistogram('sizes', { description: 'Sizes.' }).record(1234);
+      m.createHistogram('one_bucket', { description: 'Single boundary.', advice: { explicitBucketBoundaries: [0] } }).record(-1);
+      m.createHistogram('no_buckets', { description: 'No boundaries.', advice: { explicitBucketBoundaries: [] } }).record(3);
+    },
+  ],
+  [
+    'escaping of label values, label names and help texts; non-string attributes',
+    (p) => {
+      const m = meterOf(p);
+      const c = m.createCounter('escapes', { description: 'Help with \\ backslash\nand newline and "quotes".' });
+      AWKWARD.forEach((v, i) => c.add(i + 1, { value: v, 'weird-key.name': 'k', 'a..b': 'double dot' }));
+      const h = m.createHistogram('escaped_histogram', { description: 'H.', advice: { explicitBucketBoundaries: [1] } });
+      AWKWARD.forEach((v) => h.record(0.5, { value: v }));
+      const g = m.createUpDownCounter('typed_attributes', { description: 'Non-string attribute values.' });
+      g.add(1, { n: 42, b: true, list: ['x', 'y"z'], f: 1.5 });
+    },
+  ],
+  [
+    'empty families: instruments with no data, help missing',
+    (p) => {
+      const m = meterOf(p);
+      m.createCounter('never_incremented', { description: 'Nothing yet.' });
+      m.createHistogram('never_observed', { description: 'Nothing yet.' });
+      m.createCounter('no_help').add(1);
+      m.createObservableGauge('silent_gauge', { description: 'Callback observes nothing.' }).addCallback(() => undefined);
+    },
+  ],
+  [
+    'same name from two meters: merged family; type clash: dropped',
+    (p) => {
+      meterOf(p, 'a').createCounter('shared', { description: 'From a.' }).add(1, { from: 'a' });
+      meterOf(p, 'b').createCounter('shared', { description: 'From b.' }).add(2, { from: 'b' });
+      meterOf(p, 'c').createCounter('shared_help_late').add(1, { from: 'c' });
+      meterOf(p, 'd').createCounter('shared_help_late', { description: 'Help from the second.' }).add(1, { from: 'd' });
+      meterOf(p, 'a').createCounter('clash', { description: 'Counter.' }).add(1);
+      meterOf(p, 'b').createHistogram('clash', { description: 'Histogram.' }).record(1);
+      meterOf(p, 'c').createCounter('clash', { description: 'Counter again.' }).add(1);
+    },
+  ],
 ];
 
 describe('serializePrometheus (unit)', () => {
@@ -125,19 +152,22 @@ describe('serializePrometheus (unit)', () => {
       m.createHistogram('d', { description: 'D.', unit: 's', advice: { explicitBucketBoundaries: [1, 2] } }).record(1.5, { a: 'x"y' });
       m.createCounter('c', { description: 'C.', unit: 'By' }).add(2);
     });
-    assert.equal(serializePrometheus(rm), [
-      '# HELP d D.',
-      '# TYPE d histogram',
-      'd_count{a="x\\"y"} 1',
-      'd_sum{a="x\\"y"} 1.5',
-      'd_bucket{a="x\\"y",le="1"} 0',
-      'd_bucket{a="x\\"y",le="2"} 1',
-      'd_bucket{a="x\\"y",le="+Inf"} 1',
-      '# HELP c_total C.',
-      '# TYPE c_total counter',
-      'c_total 2',
-      '',
-    ].join('\n'));
+    assert.equal(
+      serializePrometheus(rm),
+      [
+        '# HELP d D.',
+        '# TYPE d histogram',
+        'd_count{a="x\\"y"} 1',
+        'd_sum{a="x\\"y"} 1.5',
+        'd_bucket{a="x\\"y",le="1"} 0',
+        'd_bucket{a="x\\"y",le="2"} 1',
+        'd_bucket{a="x\\"y",le="+Inf"} 1',
+        '# HELP c_total C.',
+        '# TYPE c_total counter',
+        'c_total 2',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('escapes label values and sanitizes names as the Prometheus text format requires', () => {

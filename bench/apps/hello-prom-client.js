@@ -6,7 +6,12 @@ const listen = require('./ready');
 const client = require(process.env.PROM_LIB || 'prom-client');
 
 const registry = new client.Registry();
-const requests = new client.Counter({ name: 'http_requests_total', help: 'Requests by method and status.', labelNames: ['method', 'status'], registers: [registry] });
+const requests = new client.Counter({
+  name: 'http_requests_total',
+  help: 'Requests by method and status.',
+  labelNames: ['method', 'status'],
+  registers: [registry],
+});
 const latency = new client.Histogram({
   name: 'http_request_duration_seconds',
   help: 'Request latency by method.',
@@ -15,16 +20,18 @@ const latency = new client.Histogram({
   registers: [registry],
 });
 
-listen(http.createServer((req, res) => {
-  if (req.url === '/metrics') {
-    registry.metrics().then((body) => res.end(body));
-    return;
-  }
-  const start = process.hrtime.bigint();
-  res.once('finish', () => {
-    requests.inc({ method: req.method, status: res.statusCode });
-    latency.observe({ method: req.method }, Number(process.hrtime.bigint() - start) / 1e9);
-  });
-  res.setHeader('Content-Type', 'text/plain');
-  res.end('Hello, World!');
-}));
+listen(
+  http.createServer((req, res) => {
+    if (req.url === '/metrics') {
+      registry.metrics().then((body) => res.end(body));
+      return;
+    }
+    const start = process.hrtime.bigint();
+    res.once('finish', () => {
+      requests.inc({ method: req.method, status: res.statusCode });
+      latency.observe({ method: req.method }, Number(process.hrtime.bigint() - start) / 1e9);
+    });
+    res.setHeader('Content-Type', 'text/plain');
+    res.end('Hello, World!');
+  }),
+);

@@ -3,7 +3,9 @@
 const http = require('node:http');
 const listen = require('./ready');
 
-listen(http.createServer((req, res) => {
-  res.setHeader('Content-Type', 'text/plain');
-  res.end('Hello, World!');
-}));
+listen(
+  http.createServer((req, res) => {
+    res.setHeader('Content-Type', 'text/plain');
+    res.end('Hello, World!');
+  }),
+);

@@ -13,7 +13,11 @@ app.get('/__heap', (_req, res) => {
   global.gc?.();
   res.json(process.memoryUsage());
 });
-const reply = (req, res) => res.status(Number(req.get('x-status') || 200)).type('text/plain').send('ok');
+const reply = (req, res) =>
+  res
+    .status(Number(req.get('x-status') || 200))
+    .type('text/plain')
+    .send('ok');
 for (let i = 0; i < Number(process.env.ROUTES || 200); i++) {
   app.get(`/api/v1/resource${i}/:id`, reply);
   app.post(`/api/v1/resource${i}/:id`, reply);

@@ -6,7 +6,8 @@ const http = require('node:http');
 
 const [url, seconds, connections] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
 const headers = {
-  accept: 'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1',
+  accept:
+    'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1',
   'accept-encoding': 'gzip',
 };
 const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
@@ -32,9 +33,11 @@ function once() {
   });
 }
 
-Promise.all(Array.from({ length: connections }, async () => {
-  while (Date.now() < until) await once();
-})).then(() => {
+Promise.all(
+  Array.from({ length: connections }, async () => {
+    while (Date.now() < until) await once();
+  }),
+).then(() => {
   agent.destroy();
   process.stdout.write(`RESULT ${JSON.stringify({ scrapes, bytes, errors })}\n`);
 });

@@ -181,4 +181,19 @@ const fmt = {
   signed: (x, d, unit) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${x.toFixed(d)}${unit}` : '–'),
 };
 
-module.exports = { median, freePort, onPath, cleanEnv, pinned, startServer, rssOf, cpuUsOf, parseWrk, runWrk, httpGet, sampleSum, table, fmt };
+module.exports = {
+  median,
+  freePort,
+  onPath,
+  cleanEnv,
+  pinned,
+  startServer,
+  rssOf,
+  cpuUsOf,
+  parseWrk,
+  runWrk,
+  httpGet,
+  sampleSum,
+  table,
+  fmt,
+};

@@ -64,7 +64,9 @@ async function main() {
   let series = 0;
   for (const line of body.split('\n')) if (line !== '' && line[0] !== '#') series++;
   port1.close();
-  process.stdout.write(`RESULT ${JSON.stringify({ series, bytes: Buffer.byteLength(body), medianMs: median(times), minMs: Math.min(...times), heapDelta: after.heapUsed - before.heapUsed, rss: process.memoryUsage().rss, scrapes })}\n`);
+  process.stdout.write(
+    `RESULT ${JSON.stringify({ series, bytes: Buffer.byteLength(body), medianMs: median(times), minMs: Math.min(...times), heapDelta: after.heapUsed - before.heapUsed, rss: process.memoryUsage().rss, scrapes })}\n`,
+  );
 }
 
 main().catch((err) => {

@@ -34,15 +34,17 @@ async function measure(subject) {
   let series = 0;
   for (const line of body.split('\n')) if (line !== '' && line[0] !== '#') series++;
   const rss = process.memoryUsage().rss;
-  process.stdout.write(`RESULT ${JSON.stringify({
-    series,
-    bytes: Buffer.byteLength(body),
-    medianMs: median(times),
-    minMs: Math.min(...times),
-    heapDelta: after.heapUsed - before.heapUsed,
-    rss,
-    scrapes,
-  })}\n`);
+  process.stdout.write(
+    `RESULT ${JSON.stringify({
+      series,
+      bytes: Buffer.byteLength(body),
+      medianMs: median(times),
+      minMs: Math.min(...times),
+      heapDelta: after.heapUsed - before.heapUsed,
+      rss,
+      scrapes,
+    })}\n`,
+  );
   if (process.env.BENCH_DUMP) require('node:fs').writeFileSync(process.env.BENCH_DUMP, body);
 }
 

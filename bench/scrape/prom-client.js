@@ -9,10 +9,26 @@ let registry;
 measure({
   setup() {
     registry = new client.Registry();
-    const latency = new client.Histogram({ name: NAMES.latency, help: HELP.latency, labelNames: ['view', 'method'], buckets: LATENCY, registers: [registry] });
+    const latency = new client.Histogram({
+      name: NAMES.latency,
+      help: HELP.latency,
+      labelNames: ['view', 'method'],
+      buckets: LATENCY,
+      registers: [registry],
+    });
     // prom-client appends no suffix: the names are given as exposed.
-    const requests = new client.Counter({ name: NAMES.requests, help: HELP.requests, labelNames: ['view', 'transport', 'method'], registers: [registry] });
-    const responses = new client.Counter({ name: NAMES.responses, help: HELP.responses, labelNames: ['status', 'view', 'method'], registers: [registry] });
+    const requests = new client.Counter({
+      name: NAMES.requests,
+      help: HELP.requests,
+      labelNames: ['view', 'transport', 'method'],
+      registers: [registry],
+    });
+    const responses = new client.Counter({
+      name: NAMES.responses,
+      help: HELP.responses,
+      labelNames: ['status', 'view', 'method'],
+      registers: [registry],
+    });
     const { pairs, triples } = dataset();
     let i = 0;
     for (const { view, method } of pairs) {

@@ -106,7 +106,13 @@ export class IoredisCacheInstrumentation extends InstrumentationBase {
 
   protected override init(): InstrumentationNodeModuleDefinition[] {
     return IOREDIS_MODULE_NAMES.map(
-      (name) => new InstrumentationNodeModuleDefinition(name, SUPPORTED_VERSIONS, (exports: unknown) => this.patch(exports), (exports: unknown) => this.unpatch(exports)),
+      (name) =>
+        new InstrumentationNodeModuleDefinition(
+          name,
+          SUPPORTED_VERSIONS,
+          (exports: unknown) => this.patch(exports),
+          (exports: unknown) => this.unpatch(exports),
+        ),
     );
   }
 
@@ -122,7 +128,12 @@ export class IoredisCacheInstrumentation extends InstrumentationBase {
       const pipeline = pipelinePrototype(moduleExports);
       const fill = pipeline?.fillResult as FillResult | undefined;
       if (pipeline !== undefined && typeof fill === 'function' && fill[ORIGINAL] === undefined) {
-        Object.defineProperty(pipeline, 'fillResult', { value: wrapFillResult(fill), writable: true, configurable: true, enumerable: false });
+        Object.defineProperty(pipeline, 'fillResult', {
+          value: wrapFillResult(fill),
+          writable: true,
+          configurable: true,
+          enumerable: false,
+        });
       }
     } catch (err) {
       warn(`could not instrument ioredis (cache metrics off): ${(err as Error)?.message ?? String(err)}`);
@@ -182,7 +193,12 @@ function wrapFillResult(original: FillResult): FillResult {
   const wrapped: FillResult = function fillResult(this: PipelineLike, value: unknown, position: number) {
     const queue = this._queue;
     const pipelineResolve = this.resolve;
-    if (this.replyPending !== 1 || !Array.isArray(queue) || typeof pipelineResolve !== 'function' || !queue.some((c) => c[DEFERRED] !== undefined)) {
+    if (
+      this.replyPending !== 1 ||
+      !Array.isArray(queue) ||
+      typeof pipelineResolve !== 'function' ||
+      !queue.some((c) => c[DEFERRED] !== undefined)
+    ) {
       // eslint-disable-next-line prefer-rest-params
       return original.apply(this, arguments as unknown as [unknown, number]);
     }
@@ -229,7 +245,11 @@ function clientPrototypes(moduleExports: unknown): Array<{ proto: Record<string,
   for (const root of roots) {
     if (root === null || root === undefined) continue;
     const r = root as { Redis?: unknown; Cluster?: unknown; prototype?: unknown };
-    for (const [ctor, cluster] of [[r.Redis, false], [typeof root === 'function' ? root : undefined, false], [r.Cluster, true]] as const) {
+    for (const [ctor, cluster] of [
+      [r.Redis, false],
+      [typeof root === 'function' ? root : undefined, false],
+      [r.Cluster, true],
+    ] as const) {
       const proto = (ctor as { prototype?: Record<string, unknown> } | undefined)?.prototype;
       if (proto === undefined || seen.has(proto) || typeof proto.sendCommand !== 'function') continue;
       seen.add(proto);
@@ -249,7 +269,14 @@ function seriesOf(client: ClientLike, cluster: boolean, ctx: AreaContext): Cache
 }
 
 /** Book-keep one command the first time it is sent. */
-function observeCommand(client: ClientLike, command: CommandLike, stream: PipelineStreamLike | undefined, kind: ReturnType<typeof commandKind>, cluster: boolean, ctx: AreaContext | undefined): void {
+function observeCommand(
+  client: ClientLike,
+  command: CommandLike,
+  stream: PipelineStreamLike | undefined,
+  kind: ReturnType<typeof commandKind>,
+  cluster: boolean,
+  ctx: AreaContext | undefined,
+): void {
   if (ctx === undefined) return;
   command[SEEN] = command.promise;
   const pipelined = stream !== undefined && stream !== null && stream.isPipeline === true;
@@ -338,7 +365,13 @@ function settleFromOwnReply(command: CommandLike, kind: ReadKind, keys: number, 
 }
 
 /** Count the reads queued in a MULTI from the EXEC reply (or its failure). */
-function settleFromExec(exec: CommandLike, reads: QueuedRead[], execPosition: number | undefined, series: CacheSeries, deferRejection: boolean): void {
+function settleFromExec(
+  exec: CommandLike,
+  reads: QueuedRead[],
+  execPosition: number | undefined,
+  series: CacheSeries,
+  deferRejection: boolean,
+): void {
   const resolve = exec.resolve;
   const reject = exec.reject;
   let settled = false;

@@ -22,7 +22,12 @@ const KINDS: ReadonlyArray<[string, CommandKind]> = [
 ];
 
 // Both spellings up front: `redis.get()` sends 'get', `redis.call('GET', …)` sends 'GET'.
-const KIND_BY_NAME: ReadonlyMap<string, CommandKind> = new Map(KINDS.flatMap(([name, kind]) => [[name, kind], [name.toUpperCase(), kind]]));
+const KIND_BY_NAME: ReadonlyMap<string, CommandKind> = new Map(
+  KINDS.flatMap(([name, kind]) => [
+    [name, kind],
+    [name.toUpperCase(), kind],
+  ]),
+);
 
 /** The kind of a command name, or undefined for every command autoprom ignores (one Map lookup). */
 export function commandKind(name: unknown): CommandKind | undefined {

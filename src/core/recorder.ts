@@ -23,7 +23,10 @@ export class HistogramSeries {
   readonly counts: Float64Array;
   sum = 0;
   count = 0;
-  constructor(readonly labelValues: readonly string[], readonly boundaries: readonly number[]) {
+  constructor(
+    readonly labelValues: readonly string[],
+    readonly boundaries: readonly number[],
+  ) {
     this.counts = new Float64Array(boundaries.length + 1);
   }
   observe(value: number): void {
@@ -47,7 +50,12 @@ abstract class Family<S extends Series> {
   readonly only: S | undefined;
 
   // Bucket boundaries (histograms) are a base field: the base constructor already calls make().
-  constructor(readonly spec: FamilySpec, readonly exposedName: string, readonly limit: number, readonly boundaries: readonly number[] = []) {
+  constructor(
+    readonly spec: FamilySpec,
+    readonly exposedName: string,
+    readonly limit: number,
+    readonly boundaries: readonly number[] = [],
+  ) {
     if (spec.labels.length === 0) {
       this.only = this.make([]);
       this.series.set('', this.only);

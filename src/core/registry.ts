@@ -65,9 +65,10 @@ export class Registry implements MetricProducer {
     const spec = catalogueRow(name);
     if (spec.type !== type) throw new Error(`autoprom: ${name} is a ${spec.type}, not a ${type}`);
     const exposed = exposedName(spec, this.options.namespace);
-    f = type === 'counter'
-      ? new CounterFamily(spec, exposed, this.options.cardinalityLimit)
-      : new HistogramFamily(spec, exposed, this.options.cardinalityLimit, resolveBuckets(spec.buckets, this.options.latencyBuckets));
+    f =
+      type === 'counter'
+        ? new CounterFamily(spec, exposed, this.options.cardinalityLimit)
+        : new HistogramFamily(spec, exposed, this.options.cardinalityLimit, resolveBuckets(spec.buckets, this.options.latencyBuckets));
     this.families.set(name, f);
     return f;
   }
@@ -82,9 +83,20 @@ export class Registry implements MetricProducer {
       if (f instanceof CounterFamily) {
         const dataPoints = [];
         for (const [s, overflow] of f.all()) {
-          dataPoints.push({ attributes: overflow ? OVERFLOW_ATTRIBUTES : toAttributes(labels, s.labelValues), startTime: this.startTime, endTime, value: s.value });
+          dataPoints.push({
+            attributes: overflow ? OVERFLOW_ATTRIBUTES : toAttributes(labels, s.labelValues),
+            startTime: this.startTime,
+            endTime,
+            value: s.value,
+          });
         }
-        out.push({ descriptor, aggregationTemporality: AggregationTemporality.CUMULATIVE, dataPointType: DataPointType.SUM, isMonotonic: true, dataPoints });
+        out.push({
+          descriptor,
+          aggregationTemporality: AggregationTemporality.CUMULATIVE,
+          dataPointType: DataPointType.SUM,
+          isMonotonic: true,
+          dataPoints,
+        });
       } else {
         const dataPoints = [];
         for (const [s, overflow] of f.all()) {
@@ -95,7 +107,12 @@ export class Registry implements MetricProducer {
             value: { buckets: { boundaries: f.boundaries as number[], counts: Array.from(s.counts) }, sum: s.sum, count: s.count },
           });
         }
-        out.push({ descriptor, aggregationTemporality: AggregationTemporality.CUMULATIVE, dataPointType: DataPointType.HISTOGRAM, dataPoints });
+        out.push({
+          descriptor,
+          aggregationTemporality: AggregationTemporality.CUMULATIVE,
+          dataPointType: DataPointType.HISTOGRAM,
+          dataPoints,
+        });
       }
     }
     return out;

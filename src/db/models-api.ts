@@ -24,7 +24,10 @@ export function recordModelOperationInto(registry: Registry, model: string, oper
       warn("recordModelOperation: ignored a call (expected a model name, 'insert', 'update' or 'delete', and a count >= 0)");
       return;
     }
-    registry.counter(family).labels(model.length > MAX_MODEL_LABEL ? model.slice(0, MAX_MODEL_LABEL) : model).inc(count);
+    registry
+      .counter(family)
+      .labels(model.length > MAX_MODEL_LABEL ? model.slice(0, MAX_MODEL_LABEL) : model)
+      .inc(count);
   } catch (err) {
     warn(`internal error in recordModelOperation (metrics may be incomplete): ${(err as Error)?.message ?? String(err)}`);
   }

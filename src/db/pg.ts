@@ -143,9 +143,15 @@ export class PgPatcher {
   /** Pool gauges, observed at collection time (nothing is recorded as connections come and go). */
   registerPoolGauges(meter: Meter): void {
     const name = (row: string) => exposedName(family(row), this.namespace);
-    const connections = meter.createObservableGauge(name('django_db_pool_connections'), { description: family('django_db_pool_connections').help });
-    const pending = meter.createObservableGauge(name('django_db_pool_pending_requests'), { description: family('django_db_pool_pending_requests').help });
-    const max = meter.createObservableGauge(name('django_db_pool_max_connections'), { description: family('django_db_pool_max_connections').help });
+    const connections = meter.createObservableGauge(name('django_db_pool_connections'), {
+      description: family('django_db_pool_connections').help,
+    });
+    const pending = meter.createObservableGauge(name('django_db_pool_pending_requests'), {
+      description: family('django_db_pool_pending_requests').help,
+    });
+    const max = meter.createObservableGauge(name('django_db_pool_max_connections'), {
+      description: family('django_db_pool_max_connections').help,
+    });
     meter.addBatchObservableCallback((result) => this.observePools(result, connections, pending, max), [connections, pending, max]);
   }
 
@@ -217,60 +223,77 @@ export class PgPatcher {
         return module;
       }
       const self = this;
-      replaceMethod(Client.prototype, 'connect', (original) =>
-        function connect(this: unknown, ...args: unknown[]) {
-          const series = self.attempt(this as ClientLike);
-          const callback = args[0];
-          if (series === undefined) return original.apply(this, args);
-          if (typeof callback === 'function') {
-            // Callback style: pg calls it exactly once with the outcome.
-            args[0] = function connectCallback(this: unknown, err: unknown, ...rest: unknown[]) {
-              if (err) self.connectFailed(series);
-              return (callback as AnyFunction).call(this, err, ...rest);
-            };
-            return original.apply(this, args);
-          }
-          const result = original.apply(this, args) as Promise<unknown> | undefined;
-          if (result === undefined || result === null || typeof result.then !== 'function') return result;
-          // Promise style: the application gets a promise that settles exactly as pg's does (a
-          // rejection it does not handle is still reported as unhandled, with the same error).
-          return result.then(undefined, (err: unknown) => {
-            self.connectFailed(series);
-            throw err;
-          });
-        },
-      );
-      replaceMethod(Client.prototype, 'query', (original) =>
-        function query(this: unknown, ...args: unknown[]) {
-          try {
-            self.seriesOf(this as ClientLike)?.execute.inc();
-            const submittable = args[0] as QueryLike | undefined;
-            if (typeof submittable?.submit === 'function') {
-              // A Query object submitted again settles again.
-              if (submittable[SETTLED] === true) submittable[SETTLED] = undefined;
-              // instrumentation-pg times a submittable only through its callback: time the others here.
-              if (self.recordDuration !== undefined && typeof submittable.callback !== 'function' && typeof args[1] !== 'function' && typeof args[2] !== 'function') {
-                submittable[STARTED] = process.hrtime.bigint();
-              }
+      replaceMethod(
+        Client.prototype,
+        'connect',
+        (original) =>
+          function connect(this: unknown, ...args: unknown[]) {
+            const series = self.attempt(this as ClientLike);
+            const callback = args[0];
+            if (series === undefined) return original.apply(this, args);
+            if (typeof callback === 'function') {
+              // Callback style: pg calls it exactly once with the outcome.
+              args[0] = function connectCallback(this: unknown, err: unknown, ...rest: unknown[]) {
+                if (err) self.connectFailed(series);
+                return (callback as AnyFunction).call(this, err, ...rest);
+              };
+              return original.apply(this, args);
             }
-          } catch (err) {
-            warn(`internal error counting a pg statement (metrics may be incomplete): ${(err as Error)?.message ?? String(err)}`);
-          }
-          return original.apply(this, args);
-        },
+            const result = original.apply(this, args) as Promise<unknown> | undefined;
+            if (result === undefined || result === null || typeof result.then !== 'function') return result;
+            // Promise style: the application gets a promise that settles exactly as pg's does (a
+            // rejection it does not handle is still reported as unhandled, with the same error).
+            return result.then(undefined, (err: unknown) => {
+              self.connectFailed(series);
+              throw err;
+            });
+          },
       );
-      replaceMethod(Query.prototype, 'handleError', (original) =>
-        function handleError(this: unknown, err: unknown, con: unknown, ...rest: unknown[]) {
-          self.settled(this as QueryLike, con as ConnectionLike, (this as QueryLike)._canceledDueToError || err);
-          return original.call(this, err, con, ...rest);
-        },
+      replaceMethod(
+        Client.prototype,
+        'query',
+        (original) =>
+          function query(this: unknown, ...args: unknown[]) {
+            try {
+              self.seriesOf(this as ClientLike)?.execute.inc();
+              const submittable = args[0] as QueryLike | undefined;
+              if (typeof submittable?.submit === 'function') {
+                // A Query object submitted again settles again.
+                if (submittable[SETTLED] === true) submittable[SETTLED] = undefined;
+                // instrumentation-pg times a submittable only through its callback: time the others here.
+                if (
+                  self.recordDuration !== undefined &&
+                  typeof submittable.callback !== 'function' &&
+                  typeof args[1] !== 'function' &&
+                  typeof args[2] !== 'function'
+                ) {
+                  submittable[STARTED] = process.hrtime.bigint();
+                }
+              }
+            } catch (err) {
+              warn(`internal error counting a pg statement (metrics may be incomplete): ${(err as Error)?.message ?? String(err)}`);
+            }
+            return original.apply(this, args);
+          },
       );
-      replaceMethod(Query.prototype, 'handleReadyForQuery', (original) =>
-        function handleReadyForQuery(this: unknown, con: unknown, ...rest: unknown[]) {
-          // A row that failed to parse turns into handleError (counted there).
-          if (!(this as QueryLike)._canceledDueToError) self.settled(this as QueryLike, con as ConnectionLike, undefined);
-          return original.call(this, con, ...rest);
-        },
+      replaceMethod(
+        Query.prototype,
+        'handleError',
+        (original) =>
+          function handleError(this: unknown, err: unknown, con: unknown, ...rest: unknown[]) {
+            self.settled(this as QueryLike, con as ConnectionLike, (this as QueryLike)._canceledDueToError || err);
+            return original.call(this, err, con, ...rest);
+          },
+      );
+      replaceMethod(
+        Query.prototype,
+        'handleReadyForQuery',
+        (original) =>
+          function handleReadyForQuery(this: unknown, con: unknown, ...rest: unknown[]) {
+            // A row that failed to parse turns into handleError (counted there).
+            if (!(this as QueryLike)._canceledDueToError) self.settled(this as QueryLike, con as ConnectionLike, undefined);
+            return original.call(this, con, ...rest);
+          },
       );
     } catch (err) {
       warn(`could not instrument pg (database metrics off): ${(err as Error)?.message ?? String(err)}`);
@@ -291,11 +314,14 @@ export class PgPatcher {
       const Pool = extractModuleExports(module) as unknown as { prototype?: Record<string, unknown> } | undefined;
       if (Pool?.prototype === undefined) return module;
       const self = this;
-      replaceMethod(Pool.prototype, 'connect', (original) =>
-        function connect(this: unknown, ...args: unknown[]) {
-          self.seePool(this as PoolLike);
-          return original.apply(this, args);
-        },
+      replaceMethod(
+        Pool.prototype,
+        'connect',
+        (original) =>
+          function connect(this: unknown, ...args: unknown[]) {
+            self.seePool(this as PoolLike);
+            return original.apply(this, args);
+          },
       );
     } catch (err) {
       warn(`could not instrument pg-pool (pool gauges off): ${(err as Error)?.message ?? String(err)}`);
@@ -385,7 +411,11 @@ function runtimeOfPgInstrumentation(): InstrumentationRuntime {
 }
 
 /** autoprom's pg instrumentation. Create it after instrumentation-pg's, so that its hooks run second. */
-export function createPgMetricsInstrumentation(ctx: AreaContext, series: DbSeries, recordDuration?: (seconds: number, alias: string) => void): Instrumentation {
+export function createPgMetricsInstrumentation(
+  ctx: AreaContext,
+  series: DbSeries,
+  recordDuration?: (seconds: number, alias: string) => void,
+): Instrumentation {
   const runtime = runtimeOfPgInstrumentation();
   const patcher = new PgPatcher(series, ctx.config.namespace, recordDuration);
   class PgMetricsInstrumentation extends runtime.InstrumentationBase {
@@ -395,8 +425,18 @@ export function createPgMetricsInstrumentation(ctx: AreaContext, series: DbSerie
 
     protected override init(): InstrumentationNodeModuleDefinition[] {
       return [
-        new runtime.InstrumentationNodeModuleDefinition('pg', SUPPORTED_PG, (m: unknown) => patcher.patchPg(m), (m: unknown) => patcher.unpatchPg(m)),
-        new runtime.InstrumentationNodeModuleDefinition('pg-pool', SUPPORTED_PG_POOL, (m: unknown) => patcher.patchPool(m), (m: unknown) => patcher.unpatchPool(m)),
+        new runtime.InstrumentationNodeModuleDefinition(
+          'pg',
+          SUPPORTED_PG,
+          (m: unknown) => patcher.patchPg(m),
+          (m: unknown) => patcher.unpatchPg(m),
+        ),
+        new runtime.InstrumentationNodeModuleDefinition(
+          'pg-pool',
+          SUPPORTED_PG_POOL,
+          (m: unknown) => patcher.patchPool(m),
+          (m: unknown) => patcher.unpatchPool(m),
+        ),
       ];
     }
 

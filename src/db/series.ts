@@ -10,7 +10,12 @@ import type { SqlOperation } from './sql';
 export const VENDOR = 'postgresql';
 
 /** Families this area records into (execute_many is documented only: pg has no executemany). */
-export const DB_COUNTERS = ['django_db_new_connections_total', 'django_db_new_connection_errors_total', 'django_db_execute_total', 'django_db_errors_total'] as const;
+export const DB_COUNTERS = [
+  'django_db_new_connections_total',
+  'django_db_new_connection_errors_total',
+  'django_db_execute_total',
+  'django_db_errors_total',
+] as const;
 export const MODEL_COUNTERS: Readonly<Record<SqlOperation, string>> = {
   insert: 'django_model_inserts_total',
   update: 'django_model_updates_total',
@@ -24,7 +29,11 @@ export class AliasSeries {
   readonly execute: CounterSeries;
   private readonly errorsByType = new Map<string, CounterSeries>();
 
-  constructor(readonly alias: string, private readonly errors: CounterFamily, registry: Registry) {
+  constructor(
+    readonly alias: string,
+    private readonly errors: CounterFamily,
+    registry: Registry,
+  ) {
     this.newConnections = registry.counter('django_db_new_connections_total').labels(alias, VENDOR);
     this.newConnectionErrors = registry.counter('django_db_new_connection_errors_total').labels(alias, VENDOR);
     this.execute = registry.counter('django_db_execute_total').labels(alias, VENDOR);

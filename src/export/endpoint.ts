@@ -65,9 +65,13 @@ export function startMetricsEndpoint(options: MetricsEndpointOptions): MetricsEn
         return;
       }
       if (options.ports.length > 1) {
-        report(`no free port in PROMETHEUS_METRICS_EXPORT_PORT_RANGE (${options.ports[0]}-${options.ports[options.ports.length - 1]}, last error ${err.code ?? err.message}); metrics endpoint not started, the application runs on`);
+        report(
+          `no free port in PROMETHEUS_METRICS_EXPORT_PORT_RANGE (${options.ports[0]}-${options.ports[options.ports.length - 1]}, last error ${err.code ?? err.message}); metrics endpoint not started, the application runs on`,
+        );
       } else {
-        report(`cannot listen on ${where(options.ports[0])} (${err.code ?? err.message}); metrics endpoint not started, the application runs on`);
+        report(
+          `cannot listen on ${where(options.ports[0])} (${err.code ?? err.message}); metrics endpoint not started, the application runs on`,
+        );
       }
       resolve(undefined);
     });

@@ -39,7 +39,13 @@ export function parsePreferences(header: string | undefined): Preference[] {
     for (const p of rest) {
       const eq = p.indexOf('=');
       if (eq === -1) continue;
-      params.set(p.slice(0, eq).trim().toLowerCase(), p.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1'));
+      params.set(
+        p.slice(0, eq).trim().toLowerCase(),
+        p
+          .slice(eq + 1)
+          .trim()
+          .replace(/^"(.*)"$/, '$1'),
+      );
     }
     out.push({ value, params, q: qValue(params.get('q')), index });
   });

@@ -8,7 +8,8 @@ import { CONTENT_TYPES, type ExpositionFormat } from './negotiate';
 import { serializePrometheus, type MetricsInput } from './serialize';
 
 export const BLOCKED_GAUGE = 'autoprom_eventloop_blocked_seconds';
-export const BLOCKED_GAUGE_HELP = "Seconds the application thread has left the metrics endpoint's collection request unanswered: 0 while it answers; above 0, the values are those of the last collection.";
+export const BLOCKED_GAUGE_HELP =
+  "Seconds the application thread has left the metrics endpoint's collection request unanswered: 0 while it answers; above 0, the values are those of the last collection.";
 
 /** django families (`django_*`, or `<namespace>_django_*`) get django-prometheus's bucket bounds. */
 export function isDjangoFamily(name: string, namespace: string): boolean {
@@ -51,13 +52,22 @@ export class RenderedCollection {
     }
     let identity: Buffer | undefined = blockedSeconds === 0 ? this.cache.get(`${format}:false`)?.body : undefined;
     if (identity === undefined) {
-      const text = serializePrometheus(this.snapshot ?? { scopeMetrics: [] }, { format, pythonBuckets: this.pythonBuckets, trailer: blockedGaugeText(blockedSeconds) });
+      const text = serializePrometheus(this.snapshot ?? { scopeMetrics: [] }, {
+        format,
+        pythonBuckets: this.pythonBuckets,
+        trailer: blockedGaugeText(blockedSeconds),
+      });
       identity = Buffer.from(text, 'utf8');
     }
-    const out: RenderedBody = { contentType: CONTENT_TYPES[format], contentEncoding: gzip ? 'gzip' : undefined, body: gzip ? gzipSync(identity, GZIP) : identity };
+    const out: RenderedBody = {
+      contentType: CONTENT_TYPES[format],
+      contentEncoding: gzip ? 'gzip' : undefined,
+      body: gzip ? gzipSync(identity, GZIP) : identity,
+    };
     if (blockedSeconds === 0) {
       this.cache.set(key, out);
-      if (gzip && !this.cache.has(`${format}:false`)) this.cache.set(`${format}:false`, { contentType: out.contentType, contentEncoding: undefined, body: identity });
+      if (gzip && !this.cache.has(`${format}:false`))
+        this.cache.set(`${format}:false`, { contentType: out.contentType, contentEncoding: undefined, body: identity });
     }
     return out;
   }

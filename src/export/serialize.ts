@@ -214,7 +214,11 @@ class BucketSuffixes {
   /** How many buckets are written (OpenTelemetry stops after an explicit +Inf boundary). */
   private written = 0;
 
-  for(boundaries: readonly number[], bucketCount: number, boundText: BoundText): { withLabels: readonly string[]; alone: readonly string[]; written: number } {
+  for(
+    boundaries: readonly number[],
+    bucketCount: number,
+    boundText: BoundText,
+  ): { withLabels: readonly string[]; alone: readonly string[]; written: number } {
     if (!this.same(boundaries) || this.withLabels.length !== bucketCount || this.boundText !== boundText) {
       this.boundaries = boundaries;
       this.boundText = boundText;
@@ -294,9 +298,11 @@ function warnConflict(seen: Set<string>, kind: string, name: string, first: stri
   if (seen.has(key)) return;
   seen.add(key);
   const values = `${quoted(first)}, ${quoted(second)}`;
-  diag.warn(selected === undefined
-    ? `Conflicting ${kind} comments for metric "${name}": ${values}; dropping the metric.`
-    : `Conflicting ${kind} comments for metric "${name}": ${values}; exporting ${quoted(selected)}.`);
+  diag.warn(
+    selected === undefined
+      ? `Conflicting ${kind} comments for metric "${name}": ${values}; dropping the metric.`
+      : `Conflicting ${kind} comments for metric "${name}": ${values}; exporting ${quoted(selected)}.`,
+  );
 }
 
 /** Metrics grouped by exposed name in first-seen order; a type clash drops the name. */
@@ -335,7 +341,12 @@ function familiesOf(resourceMetrics: MetricsInput): Map<string, Family> {
   return families;
 }
 
-const OPENMETRICS_TYPE: Readonly<Record<PrometheusType, string>> = { counter: 'counter', gauge: 'gauge', histogram: 'histogram', untyped: 'unknown' };
+const OPENMETRICS_TYPE: Readonly<Record<PrometheusType, string>> = {
+  counter: 'counter',
+  gauge: 'gauge',
+  histogram: 'histogram',
+  untyped: 'unknown',
+};
 
 /**
  * The whole exposition: one `# HELP`/`# TYPE` pair per family, then its samples. In

@@ -59,7 +59,14 @@ interface HistogramLike {
 function encodeMetric(m: MetricInput): ColumnarMetric | OtherMetric {
   const histogram = m.dataPointType === POINT_TYPE.HISTOGRAM;
   if (!histogram && m.dataPointType !== POINT_TYPE.SUM && m.dataPointType !== POINT_TYPE.GAUGE) {
-    return { other: { descriptor: { name: m.descriptor.name, description: m.descriptor.description }, dataPointType: m.dataPointType, isMonotonic: m.isMonotonic, dataPoints: m.dataPoints.map((p) => ({ attributes: p.attributes, value: p.value })) } };
+    return {
+      other: {
+        descriptor: { name: m.descriptor.name, description: m.descriptor.description },
+        dataPointType: m.dataPointType,
+        isMonotonic: m.isMonotonic,
+        dataPoints: m.dataPoints.map((p) => ({ attributes: p.attributes, value: p.value })),
+      },
+    };
   }
   const keySets: string[][] = [];
   const keySetIndex = new Map<string, number>();
@@ -99,7 +106,17 @@ function encodeMetric(m: MetricInput): ColumnarMetric | OtherMetric {
     numbers[at++] = h.buckets.counts.length;
     for (const c of h.buckets.counts) numbers[at++] = c;
   }
-  return { name: m.descriptor.name, help: m.descriptor.description, dataPointType: m.dataPointType, isMonotonic: m.isMonotonic, points: m.dataPoints.length, keySets, labelValues, boundaries, numbers };
+  return {
+    name: m.descriptor.name,
+    help: m.descriptor.description,
+    dataPointType: m.dataPointType,
+    isMonotonic: m.isMonotonic,
+    points: m.dataPoints.length,
+    keySets,
+    labelValues,
+    boundaries,
+    numbers,
+  };
 }
 
 function sameKeys(a: readonly string[], b: readonly string[]): boolean {
@@ -144,7 +161,10 @@ function decodeMetric(m: ColumnarMetric): PlainMetric {
     const length = n[at++];
     const counts = Array.from(n.subarray(at, at + length));
     at += length;
-    dataPoints[i] = { attributes: attributes as Attributes, value: { count: hasCount ? count : undefined, sum: hasSum ? sum : undefined, buckets: { boundaries, counts } } };
+    dataPoints[i] = {
+      attributes: attributes as Attributes,
+      value: { count: hasCount ? count : undefined, sum: hasSum ? sum : undefined, buckets: { boundaries, counts } },
+    };
   }
   return { descriptor: { name: m.name, description: m.help }, dataPointType: m.dataPointType, isMonotonic: m.isMonotonic, dataPoints };
 }

@@ -87,14 +87,29 @@ export class MetricsWorker {
 
   private start(): Worker | undefined {
     if (this.worker !== undefined || this.unavailable) return this.worker;
-    const workerData: WorkerOptions = { host: this.options.host, path: this.options.path, namespace: this.options.namespace, windowMs: SHARING_WINDOW_MS, deadlineMs: ANSWER_DEADLINE_MS };
+    const workerData: WorkerOptions = {
+      host: this.options.host,
+      path: this.options.path,
+      namespace: this.options.namespace,
+      windowMs: SHARING_WINDOW_MS,
+      deadlineMs: ANSWER_DEADLINE_MS,
+    };
     let worker: Worker;
     try {
       // No execArgv and no environment: the application's --require/--import preloads (and
       // NODE_OPTIONS) stay out of the worker, which loads only what it serves with.
-      worker = new Worker(path.join(__dirname, 'worker.js'), { workerData, execArgv: [], env: {}, stdout: true, stderr: false, name: 'autoprom metrics' });
+      worker = new Worker(path.join(__dirname, 'worker.js'), {
+        workerData,
+        execArgv: [],
+        env: {},
+        stdout: true,
+        stderr: false,
+        name: 'autoprom metrics',
+      });
     } catch (err) {
-      this.fail(`could not start the metrics worker (${(err as Error)?.message ?? String(err)}); the endpoint is served from the application thread`);
+      this.fail(
+        `could not start the metrics worker (${(err as Error)?.message ?? String(err)}); the endpoint is served from the application thread`,
+      );
       return undefined;
     }
     // stdout: true and never read: the worker prints nothing, and if anything ever did, it would
@@ -150,7 +165,8 @@ export class MetricsWorker {
         );
         break;
       case 'listening':
-        if (message.port !== undefined) diag.info(`metrics endpoint listening on ${this.options.host ?? '0.0.0.0'}:${message.port}${this.options.path}`);
+        if (message.port !== undefined)
+          diag.info(`metrics endpoint listening on ${this.options.host ?? '0.0.0.0'}:${message.port}${this.options.path}`);
         this.resolvePort(message.port);
         break;
       case 'rendered': {
@@ -169,7 +185,11 @@ export class MetricsWorker {
   private renderHere(req: IncomingMessage, res: ServerResponse, closeConnection: boolean): void {
     this.exposition.collect().then(
       (collection) => {
-        const r = new RenderedCollection(collection, this.options.namespace).render(negotiateFormat(req.headers.accept), acceptsGzip(req.headers['accept-encoding']), 0);
+        const r = new RenderedCollection(collection, this.options.namespace).render(
+          negotiateFormat(req.headers.accept),
+          acceptsGzip(req.headers['accept-encoding']),
+          0,
+        );
         answer(req, res, r.contentType, r.contentEncoding, r.body, closeConnection);
       },
       (err: unknown) => collectionFailed(res, err),
@@ -191,13 +211,27 @@ export class MetricsWorker {
     this.exposition.collect().then(
       (collection) => {
         const here = (s: MetricsInput) => {
-          const r = new RenderedCollection(s, this.options.namespace).render(negotiateFormat(req.headers.accept), acceptsGzip(req.headers['accept-encoding']), 0);
+          const r = new RenderedCollection(s, this.options.namespace).render(
+            negotiateFormat(req.headers.accept),
+            acceptsGzip(req.headers['accept-encoding']),
+            0,
+          );
           answer(req, res, r.contentType, r.contentEncoding, r.body, false);
         };
         if (this.unavailable) return here(collection);
         const id = this.nextRender++;
-        this.replies.set(id, (m) => (m === undefined ? here(collection) : answer(req, res, m.contentType, m.contentEncoding, m.body, false)));
-        if (!post(worker, { kind: 'render', id, collection: encodeCollection(collection), accept: req.headers.accept, acceptEncoding: req.headers['accept-encoding'] })) {
+        this.replies.set(id, (m) =>
+          m === undefined ? here(collection) : answer(req, res, m.contentType, m.contentEncoding, m.body, false),
+        );
+        if (
+          !post(worker, {
+            kind: 'render',
+            id,
+            collection: encodeCollection(collection),
+            accept: req.headers.accept,
+            acceptEncoding: req.headers['accept-encoding'],
+          })
+        ) {
           this.replies.delete(id);
           here(collection);
         }
@@ -207,7 +241,14 @@ export class MetricsWorker {
   };
 }
 
-function answer(req: IncomingMessage, res: ServerResponse, contentType: string, contentEncoding: string | undefined, body: Uint8Array, closeConnection: boolean): void {
+function answer(
+  req: IncomingMessage,
+  res: ServerResponse,
+  contentType: string,
+  contentEncoding: string | undefined,
+  body: Uint8Array,
+  closeConnection: boolean,
+): void {
   res.statusCode = 200;
   res.setHeader('Content-Type', contentType);
   if (contentEncoding !== undefined) res.setHeader('Content-Encoding', contentEncoding);
@@ -229,7 +270,8 @@ function post(worker: Worker, message: ToWorker): boolean {
     return true;
   } catch (err) {
     warn(`could not hand a collection to the metrics worker: ${(err as Error)?.message ?? String(err)}`);
-    if (message.kind === 'collected') return post(worker, { kind: 'failed', id: message.id, error: 'the collection could not be handed to the metrics worker' });
+    if (message.kind === 'collected')
+      return post(worker, { kind: 'failed', id: message.id, error: 'the collection could not be handed to the metrics worker' });
     return false;
   }
 }

@@ -28,7 +28,13 @@ export type ToWorker =
   | { readonly kind: 'listen'; readonly ports: readonly number[]; readonly collection: EncodedCollection | undefined }
   | { readonly kind: 'collected'; readonly id: number; readonly collection: EncodedCollection }
   | { readonly kind: 'failed'; readonly id: number; readonly error: string }
-  | { readonly kind: 'render'; readonly id: number; readonly collection: EncodedCollection; readonly accept: string | undefined; readonly acceptEncoding: string | undefined };
+  | {
+      readonly kind: 'render';
+      readonly id: number;
+      readonly collection: EncodedCollection;
+      readonly accept: string | undefined;
+      readonly acceptEncoding: string | undefined;
+    };
 
 /** Worker -> application thread. */
 export type FromWorker =
@@ -36,7 +42,13 @@ export type FromWorker =
   | { readonly kind: 'ready' }
   | { readonly kind: 'listening'; readonly port: number | undefined }
   | { readonly kind: 'collect'; readonly id: number }
-  | { readonly kind: 'rendered'; readonly id: number; readonly contentType: string; readonly contentEncoding: string | undefined; readonly body: Uint8Array }
+  | {
+      readonly kind: 'rendered';
+      readonly id: number;
+      readonly contentType: string;
+      readonly contentEncoding: string | undefined;
+      readonly body: Uint8Array;
+    }
   | { readonly kind: 'warn'; readonly line: string };
 
 const port = parentPort;
@@ -86,7 +98,8 @@ port.on('message', (message: ToWorker) => {
   switch (message.kind) {
     case 'listen': {
       // The collection made at hand-over: what a scrape gets should the loop block before any other.
-      if (message.collection !== undefined) collections.offer(new RenderedCollection(decodeCollection(message.collection), options.namespace));
+      if (message.collection !== undefined)
+        collections.offer(new RenderedCollection(decodeCollection(message.collection), options.namespace));
       const endpoint = startMetricsEndpoint({ ports: message.ports, host: options.host, path: options.path, handle: scrape, warn });
       void endpoint.port.then((p) => send({ kind: 'listening', port: p }));
       break;
@@ -104,7 +117,9 @@ port.on('message', (message: ToWorker) => {
       const r = collection.render(negotiateFormat(message.accept), acceptsGzip(message.acceptEncoding), 0);
       // A copy of its own, moved to the application thread (the cached body stays here).
       const body = new Uint8Array(r.body);
-      send({ kind: 'rendered', id: message.id, contentType: r.contentType, contentEncoding: r.contentEncoding, body }, [body.buffer as ArrayBuffer]);
+      send({ kind: 'rendered', id: message.id, contentType: r.contentType, contentEncoding: r.contentEncoding, body }, [
+        body.buffer as ArrayBuffer,
+      ]);
       break;
     }
   }

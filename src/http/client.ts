@@ -63,13 +63,17 @@ export function clientViews(config: Config): ViewOptions[] {
     name: exposedName(spec, config.namespace),
     description: spec.help,
     attributesProcessors: [{ process: clientLabels }],
-    aggregation: { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries: [...resolveBuckets(spec.buckets, config.latencyBuckets)] } },
+    aggregation: {
+      type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM,
+      options: { boundaries: [...resolveBuckets(spec.buckets, config.latencyBuckets)] },
+    },
     aggregationCardinalityLimit: config.cardinalityLimit,
   });
   const views: ViewOptions[] = [];
   if (config.instrumentations.has('http') || config.instrumentations.has('undici')) views.push(view(CLIENT_METER));
   // The server side is measured by autoprom itself; never expose OpenTelemetry's copy.
-  if (config.instrumentations.has('http')) views.push({ instrumentName: SERVER_DURATION, meterName: CLIENT_METER, aggregation: { type: AggregationType.DROP } });
+  if (config.instrumentations.has('http'))
+    views.push({ instrumentName: SERVER_DURATION, meterName: CLIENT_METER, aggregation: { type: AggregationType.DROP } });
   return views;
 }
 
@@ -77,13 +81,18 @@ export function clientInstrumentations(config: Config): Instrumentation[] {
   const out: Instrumentation[] = [];
   if (config.instrumentations.has('http')) {
     const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
-    out.push(onClientMeter(new HttpInstrumentation({
-      disableIncomingRequestInstrumentation: true,
-      ignoreOutgoingRequestHook: (options) => isOtlpExport(options as { headers?: unknown }),
-    })));
+    out.push(
+      onClientMeter(
+        new HttpInstrumentation({
+          disableIncomingRequestInstrumentation: true,
+          ignoreOutgoingRequestHook: (options) => isOtlpExport(options as { headers?: unknown }),
+        }),
+      ),
+    );
   }
   if (config.instrumentations.has('undici')) {
-    const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
+    const { UndiciInstrumentation } =
+      require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
     out.push(onClientMeter(new UndiciInstrumentation({}) as unknown as Instrumentation));
   }
   return out;

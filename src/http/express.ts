@@ -24,13 +24,27 @@ const VIEWS_BY_MOUNT = Symbol('autoprom.express.viewsByMount');
 const PATCHED = Symbol('autoprom.express.patched');
 
 type Fn = (...args: any[]) => any;
-interface RouteLike { path: unknown; dispatch: Fn; [TEMPLATE]?: string; [VIEWS_BY_MOUNT]?: Map<string, string> }
-interface LayerLike { handle: Fn }
-interface RequestLike { [MOUNT]?: string }
-interface ResponseLike { render?: Fn; req?: { next?: Fn }; send?: Fn; [VIEW]?: string }
+interface RouteLike {
+  path: unknown;
+  dispatch: Fn;
+  [TEMPLATE]?: string;
+  [VIEWS_BY_MOUNT]?: Map<string, string>;
+}
+interface LayerLike {
+  handle: Fn;
+}
+interface RequestLike {
+  [MOUNT]?: string;
+}
+interface ResponseLike {
+  render?: Fn;
+  req?: { next?: Fn };
+  send?: Fn;
+  [VIEW]?: string;
+}
 
 function exportsOf(moduleExports: any): any {
-  return moduleExports?.[Symbol.toStringTag] === 'Module' ? moduleExports.default ?? moduleExports : moduleExports;
+  return moduleExports?.[Symbol.toStringTag] === 'Module' ? (moduleExports.default ?? moduleExports) : moduleExports;
 }
 
 function markPatched(fn: Fn): Fn {
@@ -39,7 +53,10 @@ function markPatched(fn: Fn): Fn {
 }
 
 export class ExpressRoutesInstrumentation extends InstrumentationBase<InstrumentationConfig> {
-  constructor(private readonly metrics: HttpServerMetrics, config: InstrumentationConfig = {}) {
+  constructor(
+    private readonly metrics: HttpServerMetrics,
+    config: InstrumentationConfig = {},
+  ) {
     super('autoprom-express', PACKAGE_VERSION, config);
   }
 
@@ -132,7 +149,8 @@ export class ExpressRoutesInstrumentation extends InstrumentationBase<Instrument
   private patchRenderOf(res: ResponseLike): void {
     let owner: any = res;
     while (owner !== null && !Object.prototype.hasOwnProperty.call(owner, 'render')) owner = Object.getPrototypeOf(owner);
-    if (owner !== null && typeof owner.render === 'function' && owner.render[PATCHED] !== true) owner.render = this.wrapRender(owner.render);
+    if (owner !== null && typeof owner.render === 'function' && owner.render[PATCHED] !== true)
+      owner.render = this.wrapRender(owner.render);
   }
 
   private wrapRender(original: Fn): Fn {

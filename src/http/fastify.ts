@@ -17,9 +17,17 @@ const INITIALIZATION = 'fastify.initialization';
 const INSTRUMENTED = Symbol('autoprom.fastify.instrumented');
 
 type Done = (err?: unknown) => void;
-interface RawResponse { [VIEW]?: string }
-interface FastifyReplyLike { raw: RawResponse }
-interface RouteOptionsLike { url?: unknown; path?: unknown; onRequest?: unknown }
+interface RawResponse {
+  [VIEW]?: string;
+}
+interface FastifyReplyLike {
+  raw: RawResponse;
+}
+interface RouteOptionsLike {
+  url?: unknown;
+  path?: unknown;
+  onRequest?: unknown;
+}
 interface FastifyLike {
   addHook(name: string, hook: (...args: any[]) => unknown): unknown;
   [INSTRUMENTED]?: true;
@@ -29,7 +37,10 @@ export class FastifyRoutesInstrumentation extends InstrumentationBase<Instrument
   private ready?: boolean;
   private subscribed?: boolean;
 
-  constructor(private readonly metrics: HttpServerMetrics, config: InstrumentationConfig = {}) {
+  constructor(
+    private readonly metrics: HttpServerMetrics,
+    config: InstrumentationConfig = {},
+  ) {
     super('autoprom-fastify', PACKAGE_VERSION, config);
     // InstrumentationBase enables from its constructor, before this subclass is initialized.
     this.ready = true;

@@ -13,7 +13,10 @@ import { PACKAGE_VERSION } from './version';
 const PATCHED = Symbol('autoprom.koa.patched');
 
 type Fn = (...args: any[]) => any;
-interface KoaContextLike { _matchedRoute?: unknown; res?: object }
+interface KoaContextLike {
+  _matchedRoute?: unknown;
+  res?: object;
+}
 
 /** The view of a koa context: the route template @koa/router matched, if any. */
 export function koaView(ctx: KoaContextLike | undefined): string | undefined {
@@ -22,11 +25,14 @@ export function koaView(ctx: KoaContextLike | undefined): string | undefined {
 }
 
 function exportsOf(moduleExports: any): any {
-  return moduleExports?.[Symbol.toStringTag] === 'Module' ? moduleExports.default ?? moduleExports : moduleExports;
+  return moduleExports?.[Symbol.toStringTag] === 'Module' ? (moduleExports.default ?? moduleExports) : moduleExports;
 }
 
 export class KoaRoutesInstrumentation extends InstrumentationBase<InstrumentationConfig> {
-  constructor(private readonly metrics: HttpServerMetrics, config: InstrumentationConfig = {}) {
+  constructor(
+    private readonly metrics: HttpServerMetrics,
+    config: InstrumentationConfig = {},
+  ) {
     super('autoprom-koa', PACKAGE_VERSION, config);
   }
 
@@ -74,7 +80,8 @@ export class KoaRoutesInstrumentation extends InstrumentationBase<Instrumentatio
   /** Patch `onerror` where it lives on the app's context prototype chain (once). */
   private patchOnerror(app: { context?: object }): void {
     let owner: any = app.context;
-    while (owner !== null && owner !== undefined && !Object.prototype.hasOwnProperty.call(owner, 'onerror')) owner = Object.getPrototypeOf(owner);
+    while (owner !== null && owner !== undefined && !Object.prototype.hasOwnProperty.call(owner, 'onerror'))
+      owner = Object.getPrototypeOf(owner);
     if (owner === null || owner === undefined || typeof owner.onerror !== 'function' || owner.onerror[PATCHED] === true) return;
     const original = owner.onerror as Fn;
     const metrics = this.metrics;

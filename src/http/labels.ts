@@ -7,22 +7,43 @@
 export const INVALID_METHOD = '<invalid method>';
 
 /** Method labels by index (see `methodIndex`); the last one is the invalid method. */
-export const METHOD_LABELS: readonly string[] = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', INVALID_METHOD];
+export const METHOD_LABELS: readonly string[] = [
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'CONNECT',
+  'OPTIONS',
+  'TRACE',
+  'PATCH',
+  INVALID_METHOD,
+];
 export const METHOD_COUNT = METHOD_LABELS.length;
 
 /** Index of a request method in METHOD_LABELS; anything non-standard is the invalid method. */
 export function methodIndex(method: string | undefined): number {
   switch (method) {
-    case 'GET': return 0;
-    case 'HEAD': return 1;
-    case 'POST': return 2;
-    case 'PUT': return 3;
-    case 'DELETE': return 4;
-    case 'CONNECT': return 5;
-    case 'OPTIONS': return 6;
-    case 'TRACE': return 7;
-    case 'PATCH': return 8;
-    default: return 9;
+    case 'GET':
+      return 0;
+    case 'HEAD':
+      return 1;
+    case 'POST':
+      return 2;
+    case 'PUT':
+      return 3;
+    case 'DELETE':
+      return 4;
+    case 'CONNECT':
+      return 5;
+    case 'OPTIONS':
+      return 6;
+    case 'TRACE':
+      return 7;
+    case 'PATCH':
+      return 8;
+    default:
+      return 9;
   }
 }
 
@@ -82,13 +103,20 @@ const IDENTIFIER_RE = /^[A-Za-z_$][A-Za-z0-9_$]{0,99}$/;
 export function errorTypeName(err: unknown): string {
   if (err === null) return 'null';
   switch (typeof err) {
-    case 'undefined': return 'undefined';
-    case 'string': return 'String';
-    case 'number': return 'Number';
-    case 'boolean': return 'Boolean';
-    case 'bigint': return 'BigInt';
-    case 'symbol': return 'Symbol';
-    default: break;
+    case 'undefined':
+      return 'undefined';
+    case 'string':
+      return 'String';
+    case 'number':
+      return 'Number';
+    case 'boolean':
+      return 'Boolean';
+    case 'bigint':
+      return 'BigInt';
+    case 'symbol':
+      return 'Symbol';
+    default:
+      break;
   }
   let name: unknown;
   try {

@@ -16,7 +16,16 @@ import { isExcludedPath, type ExcludedPaths } from '../config';
 import { warn } from '../core/log';
 import type { Registry } from '../core/registry';
 import type { CounterFamily, CounterSeries, HistogramFamily, HistogramSeries } from '../core/recorder';
-import { charsetOf, errorTypeName, METHOD_COUNT, METHOD_LABELS, methodIndex, parseContentLength, statusLabel, templateNameLabel } from './labels';
+import {
+  charsetOf,
+  errorTypeName,
+  METHOD_COUNT,
+  METHOD_LABELS,
+  methodIndex,
+  parseContentLength,
+  statusLabel,
+  templateNameLabel,
+} from './labels';
 import { UNNAMED_VIEW } from './route-template';
 
 /** On a measured ServerResponse: performance.now() when its request arrived. */
@@ -106,7 +115,10 @@ export class HttpServerMetrics {
   private lastServer: object | undefined = undefined;
   private lastServerIsOwn = false;
 
-  constructor(registry: Registry, private readonly options: HttpServerMetricsOptions) {
+  constructor(
+    registry: Registry,
+    private readonly options: HttpServerMetricsOptions,
+  ) {
     const c = (name: string) => registry.counter(name);
     const h = (name: string) => registry.histogram(name);
     this.requestsBefore = c('django_http_requests_before_middlewares_total').only!;
@@ -203,7 +215,8 @@ export class HttpServerMetrics {
       byMethod.value++;
       const transport = (socket as TrackedSocket).encrypted === true ? 1 : 0;
       let byTransport = this.byTransport[transport];
-      if (byTransport === undefined) byTransport = this.byTransport[transport] = this.byTransportFamily.labels(transport === 1 ? 'https' : 'http');
+      if (byTransport === undefined)
+        byTransport = this.byTransport[transport] = this.byTransportFamily.labels(transport === 1 ? 'https' : 'http');
       byTransport.value++;
 
       // rawHeaders, not headers: `headers` is a lazy getter that would build an object.

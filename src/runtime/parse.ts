@@ -54,7 +54,10 @@ export function heapSpaceLabel(spaceName: string): string {
 
 /** Labels of nodejs_version_info for a `process.version` string such as `v24.21.0`. */
 export function versionLabels(version: string): { version: string; major: string; minor: string; patch: string } {
-  const [major = '', minor = '', patch = ''] = version.replace(/^v/, '').split('.').map((s) => /^\d+/.exec(s)?.[0] ?? s);
+  const [major = '', minor = '', patch = ''] = version
+    .replace(/^v/, '')
+    .split('.')
+    .map((s) => /^\d+/.exec(s)?.[0] ?? s);
   return { version, major, minor, patch };
 }
 

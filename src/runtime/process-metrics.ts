@@ -122,18 +122,27 @@ export class ProcessMetricsInstrumentation implements Instrumentation<Instrument
     const version = gauge('nodejs_version_info');
 
     const hasResources = typeof process.getActiveResourcesInfo === 'function';
-    const resources = hasResources ? { byType: gauge('nodejs_active_resources'), total: gauge('nodejs_active_resources_total') } : undefined;
+    const resources = hasResources
+      ? { byType: gauge('nodejs_active_resources'), total: gauge('nodejs_active_resources_total') }
+      : undefined;
     const hasHandles = typeof processInternals._getActiveHandles === 'function';
     const handles = hasHandles ? { byType: gauge('nodejs_active_handles'), total: gauge('nodejs_active_handles_total') } : undefined;
     const hasRequests = typeof processInternals._getActiveRequests === 'function';
     const requests = hasRequests ? { byType: gauge('nodejs_active_requests'), total: gauge('nodejs_active_requests_total') } : undefined;
 
     const observables: Observable[] = [cpuUser, cpuSystem, cpuTotal, startTime, resident, heapTotal, heapUsed, external, version];
-    if (linux !== undefined) observables.push(linux.virtual, linux.heap, linux.openFds, ...(linux.maxFds !== undefined ? [linux.maxFds] : []));
+    if (linux !== undefined)
+      observables.push(linux.virtual, linux.heap, linux.openFds, ...(linux.maxFds !== undefined ? [linux.maxFds] : []));
     for (const pair of [resources, handles, requests]) if (pair !== undefined) observables.push(pair.byType, pair.total);
 
     const limit = options.cardinalityLimit;
-    const observeByType = (r: BatchObservableResult, pair: { byType: Observable; total: Observable }, names: string[], total: number, known: Set<string>) => {
+    const observeByType = (
+      r: BatchObservableResult,
+      pair: { byType: Observable; total: Observable },
+      names: string[],
+      total: number,
+      known: Set<string>,
+    ) => {
       for (const [type, n] of countByType(names, known, limit)) r.observe(pair.byType, n, { type });
       r.observe(pair.total, total);
     };
@@ -190,15 +199,18 @@ export class ProcessMetricsInstrumentation implements Instrumentation<Instrument
     // prom-client's nodejs_eventloop_lag_seconds: how long a setImmediate takes to run, measured
     // at scrape. Registered after the callback above so its pending Immediate is not counted there.
     const lag = gauge('nodejs_eventloop_lag_seconds');
-    meter.addBatchObservableCallback((r) => {
-      if (!this.enabled) return undefined;
-      const start = process.hrtime.bigint();
-      return new Promise<void>((resolve) => {
-        setImmediate(() => {
-          r.observe(lag, Number(process.hrtime.bigint() - start) / 1e9);
-          resolve();
+    meter.addBatchObservableCallback(
+      (r) => {
+        if (!this.enabled) return undefined;
+        const start = process.hrtime.bigint();
+        return new Promise<void>((resolve) => {
+          setImmediate(() => {
+            r.observe(lag, Number(process.hrtime.bigint() - start) / 1e9);
+            resolve();
+          });
         });
-      });
-    }, [lag]);
+      },
+      [lag],
+    );
   }
 }

@@ -78,7 +78,11 @@ export function runtimeViews(options: { namespace: string; cardinalityLimit: num
     views.push(view);
   }
   for (const name of LABELLED_OWN) {
-    views.push({ meterName: PROCESS_METER, instrumentName: exposedName(family(name), options.namespace), aggregationCardinalityLimit: options.cardinalityLimit });
+    views.push({
+      meterName: PROCESS_METER,
+      instrumentName: exposedName(family(name), options.namespace),
+      aggregationCardinalityLimit: options.cardinalityLimit,
+    });
   }
   return views;
 }

@@ -3,8 +3,23 @@ import http from 'node:http';
 import { measureCache } from 'autoprom';
 
 const locmem = measureCache(new Map([['a', 1]]), 'locmem');
-const remote = measureCache({ store: new Map([['a', 'x']]), get(k) { return Promise.resolve(this.store.get(k)); } }, 'remote');
-const broken = measureCache({ get() { throw new Error('cache down'); } }, 'broken');
+const remote = measureCache(
+  {
+    store: new Map([['a', 'x']]),
+    get(k) {
+      return Promise.resolve(this.store.get(k));
+    },
+  },
+  'remote',
+);
+const broken = measureCache(
+  {
+    get() {
+      throw new Error('cache down');
+    },
+  },
+  'broken',
+);
 
 const server = http.createServer(async (req, res) => {
   const out = [locmem.get('a'), locmem.get('b'), locmem instanceof Map, await remote.get('a'), await remote.get('b')];

@@ -112,7 +112,17 @@ function steps(Redis) {
       return await new Promise((resolve, reject) => r.get(HIT, (err, v) => (err ? reject(err) : resolve(v))));
     },
     async pipeline() {
-      return plain(Redis, await r.pipeline().get(HIT).get(MISS).mget(HIT, MISS).hmget(HASH, 'f1').set(K + 'w', '1').exec());
+      return plain(
+        Redis,
+        await r
+          .pipeline()
+          .get(HIT)
+          .get(MISS)
+          .mget(HIT, MISS)
+          .hmget(HASH, 'f1')
+          .set(K + 'w', '1')
+          .exec(),
+      );
     },
     async autoPipelining() {
       const c = new Redis({ ...MAIN, enableAutoPipelining: true });
@@ -121,7 +131,16 @@ function steps(Redis) {
       return out;
     },
     async multi() {
-      return plain(Redis, await r.multi().get(HIT).set(K + 'w', 'x').hget(HASH, 'nope').mget(HIT, HIT).exec());
+      return plain(
+        Redis,
+        await r
+          .multi()
+          .get(HIT)
+          .set(K + 'w', 'x')
+          .hget(HASH, 'nope')
+          .mget(HIT, HIT)
+          .exec(),
+      );
     },
     async multiWrongType() {
       return plain(Redis, await r.multi().get(HASH).get(HIT).exec());
@@ -215,7 +234,10 @@ function steps(Redis) {
       return { unhandledRejections: seen };
     },
     async cluster() {
-      const c = new Redis.Cluster(CLUSTER_PORTS.map((port) => ({ host: '127.0.0.1', port })), { redisOptions: { connectionName: 'clustered' } });
+      const c = new Redis.Cluster(
+        CLUSTER_PORTS.map((port) => ({ host: '127.0.0.1', port })),
+        { redisOptions: { connectionName: 'clustered' } },
+      );
       c.on('error', noop);
       const a = '{ap:test}:a';
       const none = '{ap:test}:none';
@@ -242,16 +264,32 @@ function steps(Redis) {
     async clusterMoved() {
       // A slot moves to another node behind the client's back: each read is answered MOVED,
       // redirected, and must count once, by its final reply.
-      const c = new Redis.Cluster(CLUSTER_PORTS.map((port) => ({ host: '127.0.0.1', port })), { redisOptions: { connectionName: 'clustered' } });
+      const c = new Redis.Cluster(
+        CLUSTER_PORTS.map((port) => ({ host: '127.0.0.1', port })),
+        { redisOptions: { connectionName: 'clustered' } },
+      );
       c.on('error', noop);
       const key = '{ap:test:moved}:k';
       await c.set(key, 'm');
       const out = [];
       out.push(await moveSlotOf(key), await c.get(key));
-      out.push(await moveSlotOf(key), plain(Redis, await c.pipeline().get(key).mget(key, key + 'x').exec()));
+      out.push(
+        await moveSlotOf(key),
+        plain(
+          Redis,
+          await c
+            .pipeline()
+            .get(key)
+            .mget(key, key + 'x')
+            .exec(),
+        ),
+      );
       out.push(await moveSlotOf(key), plain(Redis, await c.multi().get(key).get(key).exec()));
       // A client that follows no redirection: the MOVED attempt is the final, failed read.
-      const strict = new Redis.Cluster(CLUSTER_PORTS.map((port) => ({ host: '127.0.0.1', port })), { redisOptions: { connectionName: 'clustered' }, maxRedirections: 0 });
+      const strict = new Redis.Cluster(
+        CLUSTER_PORTS.map((port) => ({ host: '127.0.0.1', port })),
+        { redisOptions: { connectionName: 'clustered' }, maxRedirections: 0 },
+      );
       strict.on('error', noop);
       await strict.set(key, 'm');
       out.push(await moveSlotOf(key), await settle(Redis, strict.get(key)));

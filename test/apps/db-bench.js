@@ -10,10 +10,7 @@ async function main() {
   const client = new pg.Client({ connectionString: PG_URL });
   await client.connect();
   const mode = process.env.DB_BENCH_MODE || 'text';
-  const run = (i) =>
-    mode === 'insert'
-      ? client.query('INSERT INTO ap_db_bench (v) VALUES ($1)', [i])
-      : client.query('SELECT 1');
+  const run = (i) => (mode === 'insert' ? client.query('INSERT INTO ap_db_bench (v) VALUES ($1)', [i]) : client.query('SELECT 1'));
   if (mode === 'insert') await client.query('CREATE TEMP TABLE ap_db_bench (v int)');
   for (let i = 0; i < 2000; i++) await run(i); // warm up
   // CPU time of this process only: the server's share and scheduling noise stay out.
@@ -24,7 +21,9 @@ async function main() {
   const cpu = process.cpuUsage(cpu0);
   await client.end();
   const cpuUs = (cpu.user + cpu.system) / N;
-  process.stdout.write(`${JSON.stringify({ mode, n: N, cpuUsPerStatement: Number(cpuUs.toFixed(2)), wallUsPerStatement: Number(wall.toFixed(2)) })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ mode, n: N, cpuUsPerStatement: Number(cpuUs.toFixed(2)), wallUsPerStatement: Number(wall.toFixed(2)) })}\n`,
+  );
 }
 main().catch((err) => {
   process.stderr.write(`${err.stack}\n`);

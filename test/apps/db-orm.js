@@ -37,7 +37,14 @@ const steps = {
       tableName: 'ap_orm_typeorm_photos',
       columns: { id: { type: Number, primary: true, generated: true }, name: { type: String } },
     });
-    const ds = new DataSource({ type: 'postgres', url: PG_URL, entities: [Photo], synchronize: false, logging: ['query'], logger: { logQuery: (q) => logSql(q), logQueryError() {}, logQuerySlow() {}, logSchemaBuild() {}, logMigration() {}, log() {} } });
+    const ds = new DataSource({
+      type: 'postgres',
+      url: PG_URL,
+      entities: [Photo],
+      synchronize: false,
+      logging: ['query'],
+      logger: { logQuery: (q) => logSql(q), logQueryError() {}, logQuerySlow() {}, logSchemaBuild() {}, logMigration() {}, log() {} },
+    });
     await ds.initialize();
     try {
       await ds.query('DROP TABLE IF EXISTS ap_orm_typeorm_photos');
@@ -98,7 +105,10 @@ const steps = {
       await db.insert(pets).values({ name: 'b' });
       await db.insert(pets).values([{ name: 'c' }, { name: 'd' }, { name: 'e' }]);
       await db.update(pets).set({ name: 'a2' }).where(eq(pets.id, a.id));
-      await db.update(pets).set({ name: 'z' }).where(inArray(pets.name, ['c', 'd']));
+      await db
+        .update(pets)
+        .set({ name: 'z' })
+        .where(inArray(pets.name, ['c', 'd']));
       await db.delete(pets).where(eq(pets.id, a.id));
       await db.delete(pets).where(eq(pets.name, 'z'));
       return (await db.select().from(pets)).length;

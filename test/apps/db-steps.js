@@ -15,7 +15,8 @@ function makeSteps(pg) {
   const pool = new pg.Pool({ connectionString: PG_URL, max: 5, idleTimeoutMillis: 0 });
   const held = [];
   let second;
-  const queryCb = (q, text, values) => new Promise((resolve, reject) => q.query(text, values, (err, res) => (err ? reject(err) : resolve(res))));
+  const queryCb = (q, text, values) =>
+    new Promise((resolve, reject) => q.query(text, values, (err, res) => (err ? reject(err) : resolve(res))));
 
   async function withClient(fn) {
     const client = await pool.connect();
@@ -71,11 +72,15 @@ function makeSteps(pg) {
     // WITH … INSERT and a data-modifying CTE: 1 insert; then 1 delete + 1 insert.
     async withInsert() {
       await pool.query("WITH src AS (SELECT 'w1' AS name) INSERT INTO ap_db_items (name) SELECT name FROM src");
-      await pool.query("WITH gone AS (DELETE FROM ap_db_items WHERE name = 'w1' RETURNING name) INSERT INTO ap_db_items (name) SELECT name || 'x' FROM gone");
+      await pool.query(
+        "WITH gone AS (DELETE FROM ap_db_items WHERE name = 'w1' RETURNING name) INSERT INTO ap_db_items (name) SELECT name || 'x' FROM gone",
+      );
     },
     // One text, three statements: 1 insert, 1 update, 1 delete, 1 execute.
     async multiStatement() {
-      await pool.query("INSERT INTO ap_db_items (name) VALUES ('m1'); UPDATE ap_db_items SET name = 'm2' WHERE name = 'm1'; DELETE FROM ap_db_items WHERE name = 'm2'");
+      await pool.query(
+        "INSERT INTO ap_db_items (name) VALUES ('m1'); UPDATE ap_db_items SET name = 'm2' WHERE name = 'm1'; DELETE FROM ap_db_items WHERE name = 'm2'",
+      );
     },
     // ON CONFLICT upsert: 1 insert.
     async upsert() {
@@ -119,7 +124,9 @@ function makeSteps(pg) {
       return withClient(async (c) => {
         const q = c.query(new pg.Query('DELETE FROM ap_db_items WHERE name = $1', ['zz']));
         await new Promise((resolve, reject) => q.on('end', resolve).on('error', reject));
-        await new Promise((resolve, reject) => c.query(new pg.Query('DELETE FROM ap_db_items WHERE name = $1', ['zz'], (err) => (err ? reject(err) : resolve()))));
+        await new Promise((resolve, reject) =>
+          c.query(new pg.Query('DELETE FROM ap_db_items WHERE name = $1', ['zz'], (err) => (err ? reject(err) : resolve()))),
+        );
       });
     },
     // Refused connection, promise and callback styles: 2 attempts, 2 failures for alias ap_refused.

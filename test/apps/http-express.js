@@ -49,5 +49,7 @@ app.set('views', __dirname);
 app.set('view engine', 'tpl');
 
 const server = app.listen(0, '127.0.0.1', () => {
-  process.stdout.write(`READY ${JSON.stringify({ port: server.address().port, version: require(`${process.env.EXPRESS_MODULE || 'express'}/package.json`).version })}\n`);
+  process.stdout.write(
+    `READY ${JSON.stringify({ port: server.address().port, version: require(`${process.env.EXPRESS_MODULE || 'express'}/package.json`).version })}\n`,
+  );
 });

@@ -51,14 +51,16 @@ export interface RunningApp {
 }
 
 export async function startApp(script: string, options: AppOptions = {}): Promise<RunningApp> {
-  const metricsPort = options.env?.PROMETHEUS_METRICS_EXPORT_PORT !== undefined ? Number(options.env.PROMETHEUS_METRICS_EXPORT_PORT) : await freePort();
+  const metricsPort =
+    options.env?.PROMETHEUS_METRICS_EXPORT_PORT !== undefined ? Number(options.env.PROMETHEUS_METRICS_EXPORT_PORT) : await freePort();
   const preload = options.preload ?? 'require';
   const args: string[] = [];
   if (preload === 'require') args.push('--require', options.register ?? REGISTER_CJS);
   if (preload === 'import') args.push('--import', options.register ?? `file://${REGISTER_ESM}`);
   args.push(...(options.args ?? []), path.isAbsolute(script) ? script : path.join(APPS, script));
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('OTEL_') && !k.startsWith('PROMETHEUS_')) env[k] = v;
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && !k.startsWith('OTEL_') && !k.startsWith('PROMETHEUS_')) env[k] = v;
   env.PROMETHEUS_METRICS_EXPORT_PORT = String(metricsPort);
   env.PROMETHEUS_METRICS_EXPORT_ADDRESS = '127.0.0.1';
   for (const [k, v] of Object.entries(options.env ?? {})) {
@@ -70,7 +72,9 @@ export async function startApp(script: string, options: AppOptions = {}): Promis
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
 
   let ready: Record<string, unknown> = {};
   if (options.waitReady !== false) {

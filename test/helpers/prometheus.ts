@@ -42,7 +42,12 @@ export async function startPrometheus(targets: string[], extraConfig = ''): Prom
   let log = '';
   const child: ChildProcess = spawn(
     'prometheus',
-    [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+    [
+      `--config.file=${path.join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${path.join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
@@ -50,7 +55,11 @@ export async function startPrometheus(targets: string[], extraConfig = ''): Prom
 
   const query = async (expr: string) => {
     const res = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(expr)}`);
-    const body = (await res.json()) as { status: string; data?: { result: Array<{ metric: Record<string, string>; value: [number, string] }> }; error?: string };
+    const body = (await res.json()) as {
+      status: string;
+      data?: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
+      error?: string;
+    };
     if (body.status !== 'success') throw new Error(`query ${expr}: ${body.error ?? res.status}`);
     return body.data!.result;
   };

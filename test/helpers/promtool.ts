@@ -20,6 +20,9 @@ export interface PromtoolResult {
 export function promtoolCheck(text: string): PromtoolResult {
   const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
   if (r.error !== undefined) throw new Error(`promtool not found (${r.error.message}): apt-get update && apt-get install -y prometheus`);
-  const lines = `${r.stdout}${r.stderr}`.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = `${r.stdout}${r.stderr}`
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   return { status: r.status, findings: lines.filter((l) => !ACCEPTED_LINT.includes(l)) };
 }
