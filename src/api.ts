@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { measureCacheInto } from './cache/measure';
-import { cacheSeries } from './cache/series';
+import { cacheSeries } from './cache/cache-client';
 import { runningInstance } from './core/instance';
 import { recordModelOperationInto, type ModelOperation } from './db/models-api';
 

@@ -1,55 +1,43 @@
-import type { FamilySpec } from './core/catalogue-types';
+import type { FamilyArea, FamilySpec, FamilyType } from './core/catalogue-types';
 
 export type { FamilySpec, FamilyType, FamilyArea, BucketSpec } from './core/catalogue-types';
 
 const DB = ['alias', 'vendor'] as const;
 const GC_BUCKETS = [0.001, 0.01, 0.1, 1, 2, 5] as const;
 
-function http(
-  name: string,
-  type: FamilySpec['type'],
-  help: string,
-  labels: readonly string[],
-  source: string,
-  buckets?: FamilySpec['buckets'],
-): FamilySpec {
-  return { name, type, help, labels, source, buckets, area: 'http', namespaced: true };
+type Row<N extends string, T extends FamilyType> = FamilySpec<N, T>;
+type Buckets = FamilySpec['buckets'];
+
+/** A row maker for one area: the name and type literals are kept, so the catalogue types its names. */
+function rowsOf(area: FamilyArea, namespaced: boolean) {
+  return <N extends string, T extends FamilyType>(
+    name: N,
+    type: T,
+    help: string,
+    labels: readonly string[],
+    source: string,
+    buckets?: Buckets,
+  ): Row<N, T> => ({ name, type, help, labels, source, buckets, area, namespaced });
 }
-function db(
-  name: string,
-  type: FamilySpec['type'],
-  help: string,
-  labels: readonly string[],
-  source: string,
-  buckets?: FamilySpec['buckets'],
-): FamilySpec {
-  return { name, type, help, labels, source, buckets, area: 'db', namespaced: true };
-}
-function model(name: string, help: string, source: string): FamilySpec {
+const http = rowsOf('http', true);
+const db = rowsOf('db', true);
+const rt = rowsOf('runtime', false);
+const processRow = rowsOf('process', false);
+function model<N extends string>(name: N, help: string, source: string): Row<N, 'counter'> {
   return { name, type: 'counter', help, labels: ['model'], source, area: 'models', namespaced: true };
 }
-function cache(name: string, help: string, source: string): FamilySpec {
+function cache<N extends string>(name: N, help: string, source: string): Row<N, 'counter'> {
   return { name, type: 'counter', help, labels: ['backend'], source, area: 'cache', namespaced: true };
 }
-function proc(name: string, type: FamilySpec['type'], help: string, source: string): FamilySpec {
-  return { name, type, help, labels: [], source, area: 'process', namespaced: false };
-}
-function rt(
-  name: string,
-  type: FamilySpec['type'],
-  help: string,
-  labels: readonly string[],
-  source: string,
-  buckets?: FamilySpec['buckets'],
-): FamilySpec {
-  return { name, type, help, labels, source, buckets, area: 'runtime', namespaced: false };
+function proc<N extends string, T extends FamilyType>(name: N, type: T, help: string, source: string): Row<N, T> {
+  return processRow(name, type, help, [], source);
 }
 
 /**
  * Every family autoprom exposes. Names, types, help texts, labels and buckets are those of
  * django-prometheus 2.5.0 (django_*) and prom-client's default metrics (process_*, nodejs_*).
  */
-export const CATALOGUE: readonly FamilySpec[] = [
+export const CATALOGUE = [
   // ---- HTTP server (django_prometheus.middleware) ----
   http(
     'django_http_requests_before_middlewares_total',
@@ -173,14 +161,15 @@ export const CATALOGUE: readonly FamilySpec[] = [
 
   // ---- Outgoing HTTP (OpenTelemetry http and undici instrumentations, through a View) ----
   {
-    name: 'http_client_request_duration_seconds',
-    type: 'histogram',
-    help: 'Duration of outgoing HTTP requests (http, https and fetch) by method, host and status.',
-    labels: ['method', 'host', 'status'],
-    buckets: 'latency',
+    ...http(
+      'http_client_request_duration_seconds',
+      'histogram',
+      'Duration of outgoing HTTP requests (http, https and fetch) by method, host and status.',
+      ['method', 'host', 'status'],
+      'OpenTelemetry http.client.request.duration',
+      'latency',
+    ),
     area: 'http-client',
-    source: 'OpenTelemetry http.client.request.duration',
-    namespaced: true,
   },
 
   // ---- Database (django_prometheus.db) ----
@@ -392,12 +381,22 @@ export const CATALOGUE: readonly FamilySpec[] = [
     'OpenTelemetry v8js.gc.duration',
     GC_BUCKETS,
   ),
-];
+] as const satisfies readonly FamilySpec[];
 
-const BY_NAME = new Map(CATALOGUE.map((f) => [f.name, f]));
+type CatalogueRow = (typeof CATALOGUE)[number];
+/** Every family name in the catalogue: a name that is not a row does not compile. */
+export type FamilyName = CatalogueRow['name'];
+/** The names of the families of one type. */
+export type FamilyNameOf<T extends FamilyType> = Extract<CatalogueRow, { type: T }>['name'];
+export type CounterName = FamilyNameOf<'counter'>;
+export type HistogramName = FamilyNameOf<'histogram'>;
+export type GaugeName = FamilyNameOf<'gauge'>;
 
-/** The catalogue row of an exposed family name; throws on a name that is not in it (a programming error). */
-export function family(name: string): FamilySpec {
+const BY_NAME: ReadonlyMap<string, FamilySpec> = new Map(CATALOGUE.map((f) => [f.name, f]));
+
+/** The catalogue row of a family. */
+export function family(name: FamilyName): FamilySpec {
+  // Every FamilyName is a row; the check only guards callers that cast.
   const spec = BY_NAME.get(name);
   if (spec === undefined) throw new Error(`autoprom: no catalogue row for ${name}`);
   return spec;

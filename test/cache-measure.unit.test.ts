@@ -2,10 +2,15 @@ import { strict as assert } from 'node:assert';
 import { EventEmitter } from 'node:events';
 import { measureCache } from '../src/api';
 import { measureCacheInto } from '../src/cache/measure';
-import { cacheSeries } from '../src/cache/series';
+import { cacheSeries } from '../src/cache/cache-client';
 import { Registry } from '../src/core/registry';
 
-const FAMILIES = ['django_cache_get_total', 'django_cache_get_hits_total', 'django_cache_get_misses_total', 'django_cache_get_fail_total'];
+const FAMILIES = [
+  'django_cache_get_total',
+  'django_cache_get_hits_total',
+  'django_cache_get_misses_total',
+  'django_cache_get_fail_total',
+] as const;
 
 function fresh(limit = 2000): { registry: Registry; counts: (backend: string) => number[] } {
   const registry = new Registry({ namespace: '', cardinalityLimit: limit, latencyBuckets: [1] });

@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { runStep, SEQUENCE, type Expect } from './db-sequence';
-import { startApp, type RunningApp } from './helpers/child';
+import { PRELOAD_MODES, startApp, type RunningApp } from './helpers/child';
 import type { Exposition } from './helpers/exposition';
 import { requirePostgres } from './helpers/services';
 
@@ -49,9 +49,9 @@ function expected(e: Expect): Record<string, number> {
   return out;
 }
 
-for (const preload of ['require', 'import'] as const) {
-  const script = preload === 'require' ? 'db-app.js' : 'db-app.mjs';
-  describe(`db: pg and pg-pool under --${preload} (${script})`, () => {
+for (const { preload, esm, title } of PRELOAD_MODES) {
+  const script = esm ? 'db-app.mjs' : 'db-app.js';
+  describe(`db: pg and pg-pool, ${title} (${script})`, () => {
     let app: RunningApp;
     before(async () => {
       await requirePostgres();

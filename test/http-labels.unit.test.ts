@@ -10,7 +10,7 @@ import {
   templateNameLabel,
 } from '../src/http/labels';
 import { joinRoutePath, renderRoutePath, useMountPath } from '../src/http/route-template';
-import { contentTypeOfHeaders } from '../src/http/server';
+import { contentTypeOfHeaders } from '../src/http/write-head';
 
 describe('http labels (unit)', () => {
   it('methodLabel: standard methods as is, everything else <invalid method>', () => {

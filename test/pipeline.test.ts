@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { APPS, freePort, REGISTER_CJS, startApp, type RunningApp } from './helpers/child';
 import { parseExposition, valueOf } from './helpers/exposition';
 import { promtoolCheck } from './helpers/promtool';
+import { INSTRUMENTATION_NAMES } from '../src/config';
 
 const STRICT = ['--unhandled-rejections=strict'];
 
@@ -172,6 +173,20 @@ describe('pipeline: preload, exporter and process behaviour', () => {
     assert.equal(valueOf(e, 'shop_django_http_requests_before_middlewares_total'), 1);
     assert.equal(e.meta.has('django_http_requests_before_middlewares_total'), false);
     assert.equal(e.meta.has('process_cpu_seconds_total'), true);
+  });
+
+  it('every instrumentation disabled: a valid exposition of the endpoint gauge alone, that promtool accepts', async () => {
+    const app = track(
+      await startApp('pipeline-plain.js', { env: { OTEL_NODE_DISABLED_INSTRUMENTATIONS: INSTRUMENTATION_NAMES.join(',') } }),
+    );
+    const text = await app.scrapeText();
+    // Nothing but the endpoint's own gauge, which every exposition carries.
+    assert.deepEqual(
+      text.split('\n').filter((l) => l !== '' && !l.startsWith('#')),
+      ['autoprom_eventloop_blocked_seconds 0'],
+    );
+    const check = promtoolCheck(text);
+    assert.deepEqual([check.status, check.findings], [0, []]);
   });
 
   it('OTEL_SDK_DISABLED=true does nothing at all', async () => {

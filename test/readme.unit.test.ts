@@ -4,7 +4,6 @@ import * as path from 'node:path';
 import { CATALOGUE } from '../src/catalogue';
 import { ROOT } from './helpers/child';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { renderMetricTables, currentBlock } = require(path.join(ROOT, 'scripts', 'readme-metrics.js')) as {
   renderMetricTables: (c: typeof CATALOGUE) => string;
   currentBlock: (readme: string) => [number, number];

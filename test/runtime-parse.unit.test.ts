@@ -9,7 +9,7 @@ import {
   startTimeSeconds,
   versionLabels,
 } from '../src/runtime/parse';
-import { gcKindProcessor, heapSpaceProcessor, runtimeViews, RUNTIME_NODE_METER } from '../src/runtime/views';
+import { gcKindProcessor, heapSpaceProcessor, runtimeOtelViews as runtimeViews, RUNTIME_NODE_METER } from '../src/runtime/otel-views';
 import { AggregationType } from '@opentelemetry/sdk-metrics';
 
 const STATUS = `Name:\tnode

@@ -19,7 +19,6 @@ interface PromClientMetric {
 
 /** The families a live prom-client registry exposes with collectDefaultMetrics, in this test process. */
 function promClientFamilies(): PromClientMetric[] {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const client = require('prom-client') as {
     Registry: new () => { getMetricsAsArray(): PromClientMetric[]; clear(): void };
     collectDefaultMetrics(config: { register: unknown }): void;

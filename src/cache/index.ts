@@ -1,6 +1,6 @@
 import type { AreaContext, AreaSetup } from '../core/area';
 import { IoredisCacheInstrumentation } from './ioredis';
-import { declareCacheFamilies } from './series';
+import { declareCacheFamilies } from './cache-client';
 
 /** django_cache_* from ioredis (the `ioredis` instrumentation name). */
 export function setupRedis(ctx: AreaContext): AreaSetup {

@@ -20,9 +20,11 @@
  */
 import { InstrumentationBase, InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 import type { AreaContext } from '../core/area';
-import { warn } from '../core/log';
+import { couldNotInstrument, internalError } from '../core/log';
+import { patchMethod, unpatchMethod } from '../core/patch';
+import { VERSION } from '../core/version';
 import { commandKind, keysRead, tallyExecSlot, tallyReply, type ReadKind } from './reads';
-import { cacheSeries, type CacheSeries } from './series';
+import { cacheSeries, type CacheSeries } from './cache-client';
 
 /**
  * ioredis itself, and the alias under which an application runs two majors side by side
@@ -45,8 +47,6 @@ const SERIES = Symbol('autoprom.cache.series');
 const OPEN_MULTI = Symbol('autoprom.cache.multi');
 /** Reads queued inside the MULTI of one pipeline write (keyed on the pipeline's stream object). */
 const PIPELINE_READS = Symbol('autoprom.cache.pipelineReads');
-/** Marks a prototype method as autoprom's wrapper, holding the original. */
-const ORIGINAL = Symbol('autoprom.cache.original');
 
 interface CommandLike {
   name: string;
@@ -88,7 +88,6 @@ interface PipelineStreamLike {
 }
 
 type SendCommand = (this: ClientLike, command: CommandLike, stream?: PipelineStreamLike, ...rest: unknown[]) => unknown;
-type Wrapped = SendCommand & { [ORIGINAL]?: SendCommand };
 
 /** `backend` label of a client: its connectionName when set, else `redis`. */
 export function backendName(options: ClientLike['options'], cluster: boolean): string {
@@ -100,7 +99,7 @@ export class IoredisCacheInstrumentation extends InstrumentationBase {
   private ctx: AreaContext | undefined;
 
   constructor(ctx: AreaContext) {
-    super('autoprom-ioredis-cache', '0.1.0', {});
+    super('autoprom-ioredis-cache', VERSION, {});
     this.ctx = ctx;
   }
 
@@ -120,44 +119,25 @@ export class IoredisCacheInstrumentation extends InstrumentationBase {
   private patch(moduleExports: unknown): unknown {
     try {
       for (const { proto, cluster } of clientPrototypes(moduleExports)) {
-        const current = proto.sendCommand as Wrapped;
-        if (typeof current !== 'function' || current[ORIGINAL] !== undefined) continue;
-        const wrapped = this.wrapSendCommand(current, cluster);
-        Object.defineProperty(proto, 'sendCommand', { value: wrapped, writable: true, configurable: true, enumerable: false });
+        patchMethod(proto, 'sendCommand', (original) => this.wrapSendCommand(original as SendCommand, cluster));
       }
       const pipeline = pipelinePrototype(moduleExports);
-      const fill = pipeline?.fillResult as FillResult | undefined;
-      if (pipeline !== undefined && typeof fill === 'function' && fill[ORIGINAL] === undefined) {
-        Object.defineProperty(pipeline, 'fillResult', {
-          value: wrapFillResult(fill),
-          writable: true,
-          configurable: true,
-          enumerable: false,
-        });
-      }
+      if (pipeline !== undefined) patchMethod(pipeline, 'fillResult', (original) => wrapFillResult(original as FillResult));
     } catch (err) {
-      warn(`could not instrument ioredis (cache metrics off): ${(err as Error)?.message ?? String(err)}`);
+      couldNotInstrument('ioredis', 'cache metrics off', err);
     }
     return moduleExports;
   }
 
   private unpatch(moduleExports: unknown): void {
-    for (const { proto } of clientPrototypes(moduleExports)) {
-      const current = proto.sendCommand as Wrapped;
-      if (typeof current === 'function' && current[ORIGINAL] !== undefined) {
-        Object.defineProperty(proto, 'sendCommand', { value: current[ORIGINAL], writable: true, configurable: true, enumerable: false });
-      }
-    }
+    for (const { proto } of clientPrototypes(moduleExports)) unpatchMethod(proto, 'sendCommand');
     const pipeline = pipelinePrototype(moduleExports);
-    const fill = pipeline?.fillResult as FillResult | undefined;
-    if (pipeline !== undefined && typeof fill === 'function' && fill[ORIGINAL] !== undefined) {
-      Object.defineProperty(pipeline, 'fillResult', { value: fill[ORIGINAL], writable: true, configurable: true, enumerable: false });
-    }
+    if (pipeline !== undefined) unpatchMethod(pipeline, 'fillResult');
   }
 
-  private wrapSendCommand(original: SendCommand, cluster: boolean): Wrapped {
+  private wrapSendCommand(original: SendCommand, cluster: boolean): SendCommand {
     const instrumentation = this;
-    const wrapped: Wrapped = function sendCommand(this: ClientLike, command: CommandLike) {
+    return function sendCommand(this: ClientLike, command: CommandLike) {
       try {
         // The hot path for every other command: one Map lookup and one property read.
         const kind = commandKind(command?.name);
@@ -165,17 +145,15 @@ export class IoredisCacheInstrumentation extends InstrumentationBase {
           observeCommand(this, command, arguments[1] as PipelineStreamLike | undefined, kind, cluster, instrumentation.ctx);
         }
       } catch (err) {
-        warn(`internal error in ioredis cache metrics (metrics may be incomplete): ${(err as Error)?.stack ?? String(err)}`);
+        internalError('ioredis cache metrics', err);
       }
-      // eslint-disable-next-line prefer-rest-params
+
       return original.apply(this, arguments as unknown as Parameters<SendCommand>);
     };
-    wrapped[ORIGINAL] = original;
-    return wrapped;
   }
 }
 
-type FillResult = ((this: PipelineLike, value: unknown, position: number) => unknown) & { [ORIGINAL]?: FillResult };
+type FillResult = (this: PipelineLike, value: unknown, position: number) => unknown;
 
 interface PipelineLike {
   _queue?: CommandLike[];
@@ -190,7 +168,7 @@ interface PipelineLike {
  * whether a rejected attempt was final.
  */
 function wrapFillResult(original: FillResult): FillResult {
-  const wrapped: FillResult = function fillResult(this: PipelineLike, value: unknown, position: number) {
+  return function fillResult(this: PipelineLike, _value: unknown, _position: number) {
     const queue = this._queue;
     const pipelineResolve = this.resolve;
     if (
@@ -199,17 +177,15 @@ function wrapFillResult(original: FillResult): FillResult {
       typeof pipelineResolve !== 'function' ||
       !queue.some((c) => c[DEFERRED] !== undefined)
     ) {
-      // eslint-disable-next-line prefer-rest-params
       return original.apply(this, arguments as unknown as [unknown, number]);
     }
     let resolved = false;
     this.resolve = function (this: unknown) {
       resolved = true;
-      // eslint-disable-next-line prefer-rest-params
+
       return pipelineResolve.apply(this, arguments as unknown as [unknown]);
     };
     try {
-      // eslint-disable-next-line prefer-rest-params
       return original.apply(this, arguments as unknown as [unknown, number]);
     } finally {
       this.resolve = pipelineResolve;
@@ -222,12 +198,10 @@ function wrapFillResult(original: FillResult): FillResult {
           if (resolved) deferred.fail();
         }
       } catch (err) {
-        warn(`internal error in ioredis cache metrics (metrics may be incomplete): ${(err as Error)?.stack ?? String(err)}`);
+        internalError('ioredis cache metrics', err);
       }
     }
   };
-  wrapped[ORIGINAL] = original;
-  return wrapped;
 }
 
 function pipelinePrototype(moduleExports: unknown): Record<string, unknown> | undefined {
@@ -353,7 +327,7 @@ function settleFromOwnReply(command: CommandLike, kind: ReadKind, keys: number, 
     }
     return resolve.apply(this, arguments as unknown as [unknown]);
   };
-  command.reject = function (this: unknown, err: unknown) {
+  command.reject = function (this: unknown, _err: unknown) {
     if (!settled) {
       settled = true;
       const fail = () => series.fail(keys);
@@ -390,7 +364,7 @@ function settleFromExec(
     }
     return resolve.apply(this, arguments as unknown as [unknown]);
   };
-  exec.reject = function (this: unknown, err: unknown) {
+  exec.reject = function (this: unknown, _err: unknown) {
     if (!settled) {
       settled = true;
       const fail = () => {

@@ -3,8 +3,8 @@
  * or a promise (a Map, lru-cache, node-cache, keyv…). null/undefined is a miss, a throw
  * or a rejection a failure.
  */
-import { warn } from '../core/log';
-import { cacheSeries, type CacheSeries } from './series';
+import { errorText, warn } from '../core/log';
+import type { CacheSeries } from './cache-client';
 
 const MEASURED = Symbol.for('autoprom.measureCache');
 
@@ -34,7 +34,7 @@ export function measureCacheInto<T extends object>(cache: T, backend: string, se
       try {
         series = seriesSource();
       } catch (err) {
-        warn(`measureCache("${backend}"): internal error (not measured): ${(err as Error)?.message ?? String(err)}`);
+        warn(`measureCache("${backend}"): internal error (not measured): ${errorText(err)}`);
       }
     }
     return series;

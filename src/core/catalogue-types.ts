@@ -7,11 +7,15 @@ export type FamilyArea = 'http' | 'http-client' | 'db' | 'models' | 'cache' | 'p
 /** Bucket presets: the latency buckets follow PROMETHEUS_LATENCY_BUCKETS. */
 export type BucketSpec = 'latency' | 'pow2' | readonly number[];
 
-/** One metric family as exposed: the single source for Views, recorders, README and tests. */
-export interface FamilySpec {
+/**
+ * One metric family as exposed: the single source for OpenTelemetry Views, recorders, README
+ * and tests. The name and type parameters keep each row's literals, so that a family name is a
+ * type (see `FamilyName` in src/catalogue.ts) and a typo fails to compile.
+ */
+export interface FamilySpec<N extends string = string, T extends FamilyType = FamilyType> {
   /** Exposed name without namespace, exactly as Prometheus shows it (counters end in `_total`). */
-  readonly name: string;
-  readonly type: FamilyType;
+  readonly name: N;
+  readonly type: T;
   /** HELP text, verbatim from django-prometheus or prom-client. */
   readonly help: string;
   readonly labels: readonly string[];

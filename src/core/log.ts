@@ -19,6 +19,26 @@ export function warn(line: string): void {
   }
 }
 
+/** An error as text: its stack when asked (internal faults), else its message. */
+export function errorText(err: unknown, withStack = false): string {
+  const e = err as { stack?: unknown; message?: unknown } | null | undefined;
+  const text = withStack ? e?.stack : e?.message;
+  return typeof text === 'string' ? text : String(err);
+}
+
+/**
+ * A fault inside autoprom on a measured path (a bug, or a library that changed under us):
+ * said once, with its stack, and what it costs. The application is never told.
+ */
+export function internalError(what: string, err: unknown, consequence = 'metrics may be incomplete'): void {
+  warn(`internal error in ${what} (${consequence}): ${errorText(err, true)}`);
+}
+
+/** A module autoprom could not instrument, and what stays unmeasured because of it. */
+export function couldNotInstrument(what: string, unmeasured: string, err: unknown): void {
+  warn(`could not instrument ${what} (${unmeasured}): ${errorText(err)}`);
+}
+
 /**
  * Run `fn`, and if it throws, say so once and carry on: monitoring must never hurt the
  * application, so nothing autoprom does on an application's path may throw into it.
@@ -28,7 +48,7 @@ export function guarded<A extends unknown[]>(what: string, fn: (...args: A) => v
     try {
       fn(...args);
     } catch (err) {
-      warn(`internal error in ${what} (metrics may be incomplete): ${(err as Error)?.stack ?? String(err)}`);
+      internalError(what, err);
     }
   };
 }

@@ -8,7 +8,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { HrTime } from '@opentelemetry/api';
-import { family as catalogueRow, POW2_BUCKETS } from '../catalogue';
+import { family as catalogueRow, POW2_BUCKETS, type CounterName, type FamilyName, type HistogramName } from '../catalogue';
 import type { BucketSpec, FamilySpec } from './catalogue-types';
 import { CounterFamily, HistogramFamily, type AnyFamily } from './recorder';
 
@@ -51,15 +51,15 @@ export class Registry implements MetricProducer {
 
   constructor(readonly options: RegistryOptions) {}
 
-  counter(name: string): CounterFamily {
+  counter(name: CounterName): CounterFamily {
     return this.get(name, 'counter') as CounterFamily;
   }
 
-  histogram(name: string): HistogramFamily {
+  histogram(name: HistogramName): HistogramFamily {
     return this.get(name, 'histogram') as HistogramFamily;
   }
 
-  private get(name: string, type: 'counter' | 'histogram'): AnyFamily {
+  private get(name: FamilyName, type: 'counter' | 'histogram'): AnyFamily {
     let f = this.families.get(name);
     if (f !== undefined) return f;
     const spec = catalogueRow(name);

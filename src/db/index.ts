@@ -1,12 +1,21 @@
 import type { Attributes } from '@opentelemetry/api';
-import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
-import { AggregationType, type IAttributesProcessor, type ViewOptions } from '@opentelemetry/sdk-metrics';
-import { family } from '../catalogue';
-import type { AreaContext, AreaSetup } from '../core/area';
+import type { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import type { IAttributesProcessor, ViewOptions } from '@opentelemetry/sdk-metrics';
+import { createInstrumentation, type AreaContext, type AreaSetup } from '../core/area';
 import { warn } from '../core/log';
-import { exposedName, resolveBuckets } from '../core/registry';
+import { family, type GaugeName } from '../catalogue';
+import { boundedView, dropView, renameView } from '../core/otel-views';
+import { exposedName } from '../core/registry';
 import { AUTOPROM_PG_METER, createPgMetricsInstrumentation } from './pg';
-import { DbSeries, VENDOR } from './series';
+import { dbErrorType } from './errors';
+import { databaseLabel, SqlClientMetrics } from './sql-client';
+
+/** autoprom's pool gauges (pg.ts), each bounded on its own. */
+const POOL_GAUGES: readonly GaugeName[] = [
+  'django_db_pool_connections',
+  'django_db_pool_pending_requests',
+  'django_db_pool_max_connections',
+];
 
 /** Meter name of @opentelemetry/instrumentation-pg (its package name). */
 export const PG_METER = '@opentelemetry/instrumentation-pg';
@@ -15,40 +24,38 @@ export const PG_METER = '@opentelemetry/instrumentation-pg';
 export const pgDurationProcessor: IAttributesProcessor = {
   process(incoming: Attributes): Attributes {
     const db = incoming['db.namespace'];
-    return { alias: typeof db === 'string' && db !== '' ? db : 'unknown', vendor: VENDOR };
+    return { alias: databaseLabel(db), vendor: 'postgresql' };
   },
 };
 
 /** django_db_* and django_model_* from pg and pg-pool. */
 export function setupPg(ctx: AreaContext): AreaSetup {
-  const series = new DbSeries(ctx.registry);
+  const metrics = new SqlClientMetrics(ctx.registry, 'postgresql', dbErrorType);
   // Metrics only: no parent span is needed, no connect spans are made, no values are read.
-  const otel = new PgInstrumentation({ requireParentSpan: false, ignoreConnectSpans: true, enhancedDatabaseReporting: false });
-  disableOtelPoolCounters(otel);
+  const otel = createInstrumentation('instrumentation-pg', 'pg statement durations stay unmeasured', () => {
+    const { PgInstrumentation } = require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
+    const instrumentation = new PgInstrumentation({ requireParentSpan: false, ignoreConnectSpans: true, enhancedDatabaseReporting: false });
+    disableOtelPoolCounters(instrumentation);
+    return instrumentation;
+  });
   // Constructed second, so its module hooks run after instrumentation-pg's and its wrappers sit
   // outside instrumentation-pg's (which re-wraps, and would otherwise unwrap, what it finds).
-  const own = createPgMetricsInstrumentation(ctx, series, otelDurationRecorder(otel));
+  const own = createInstrumentation('pg', 'pg connections, statements, errors and models stay unmeasured', () =>
+    createPgMetricsInstrumentation(ctx, metrics, otel === undefined ? undefined : otelDurationRecorder(otel)),
+  );
 
-  const duration = family('django_db_query_duration_seconds');
-  const views: ViewOptions[] = [
-    {
-      meterName: PG_METER,
-      instrumentName: 'db.client.operation.duration',
-      name: exposedName(duration, ctx.config.namespace),
-      description: duration.help,
-      attributesProcessors: [pgDurationProcessor],
-      aggregation: {
-        type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM,
-        options: { boundaries: [...resolveBuckets(duration.buckets, ctx.config.latencyBuckets)], recordMinMax: false },
-      },
-      aggregationCardinalityLimit: ctx.config.cardinalityLimit,
-    },
+  const otelViews: ViewOptions[] = [
+    renameView('django_db_query_duration_seconds', { meterName: PG_METER, instrumentName: 'db.client.operation.duration' }, ctx.config, [
+      pgDurationProcessor,
+    ]),
     // Its pool counters are replaced by autoprom's gauges (see disableOtelPoolCounters).
-    { meterName: PG_METER, instrumentName: 'db.client.connection.*', aggregation: { type: AggregationType.DROP } },
+    dropView({ meterName: PG_METER, instrumentName: 'db.client.connection.*' }),
     // autoprom's pool gauges, bounded by the configured limit like every labelled family.
-    { meterName: AUTOPROM_PG_METER, instrumentName: '*', aggregationCardinalityLimit: ctx.config.cardinalityLimit },
+    ...POOL_GAUGES.map((name) =>
+      boundedView({ meterName: AUTOPROM_PG_METER, instrumentName: exposedName(family(name), ctx.config.namespace) }, ctx.config),
+    ),
   ];
-  return { instrumentations: [otel, own], views };
+  return { instrumentations: [otel, own].filter((i) => i !== undefined), otelViews };
 }
 
 /**

@@ -2,9 +2,9 @@
  * django_model_* for stores that do not speak SQL through pg (another driver, an HTTP API,
  * a document store): one call per model operation, as django counts one per save()/delete().
  */
-import { warn } from '../core/log';
+import { internalError, warn } from '../core/log';
 import type { Registry } from '../core/registry';
-import { MODEL_COUNTERS } from './series';
+import { MODEL_COUNTERS } from './sql-client';
 import type { SqlOperation } from './sql';
 
 export type ModelOperation = SqlOperation;
@@ -13,8 +13,8 @@ export type ModelOperation = SqlOperation;
 export const MAX_MODEL_LABEL = 100;
 
 /**
- * Count `count` (default 1) `operation`s on `model` in `registry`; never throws. The model label is bounded in length here and in number of series by the
- * family's cardinality limit.
+ * Count `count` (default 1) `operation`s on `model` in `registry`; never throws. The model
+ * label is bounded in length here and in number of series by the family's cardinality limit.
  */
 export function recordModelOperationInto(registry: Registry, model: string, operation: ModelOperation, count = 1): void {
   try {
@@ -29,6 +29,6 @@ export function recordModelOperationInto(registry: Registry, model: string, oper
       .labels(model.length > MAX_MODEL_LABEL ? model.slice(0, MAX_MODEL_LABEL) : model)
       .inc(count);
   } catch (err) {
-    warn(`internal error in recordModelOperation (metrics may be incomplete): ${(err as Error)?.message ?? String(err)}`);
+    internalError('recordModelOperation', err);
   }
 }

@@ -20,13 +20,13 @@
 import type { BatchObservableResult, Meter, Observable } from '@opentelemetry/api';
 import type { Instrumentation, InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 import { createRequire } from 'node:module';
-import { family } from '../catalogue';
+import { family, type GaugeName } from '../catalogue';
 import type { AreaContext } from '../core/area';
-import { warn } from '../core/log';
+import { couldNotInstrument, internalError, warn } from '../core/log';
+import { moduleExportsOf, patchMethod, unpatchMethod, type AnyFunction } from '../core/patch';
+import { VERSION } from '../core/version';
 import { exposedName } from '../core/registry';
-import { dbErrorType } from './errors';
-import { VENDOR, type AliasSeries, type DbSeries } from './series';
-import { SqlTargetCache } from './sql';
+import { databaseLabel, type DatabaseSeries, type SqlClientMetrics } from './sql-client';
 
 /** Meter (and instrumentation) name of autoprom's pg instrumentation: its pool gauges are recorded there. */
 export const AUTOPROM_PG_METER = 'autoprom-pg';
@@ -40,14 +40,12 @@ const SERIES = Symbol('autoprom.db.series');
 const SETTLED = Symbol('autoprom.db.settled');
 /** When a submittable that instrumentation-pg does not time was issued (process.hrtime.bigint()). */
 const STARTED = Symbol('autoprom.db.started');
-/** Marks autoprom's wrapper on a prototype, holding the original. */
-const ORIGINAL = Symbol('autoprom.db.original');
 /** The database a pool's clients connect to, once one of them has. */
 const POOL_ALIAS = Symbol('autoprom.db.poolAlias');
 
 interface ConnectionLike {
   parsedStatements?: Record<string, string>;
-  [SERIES]?: AliasSeries;
+  [SERIES]?: DatabaseSeries;
 }
 
 interface ClientLike {
@@ -77,53 +75,28 @@ interface PoolLike {
   [POOL_ALIAS]?: string;
 }
 
-type AnyFunction = ((this: unknown, ...args: unknown[]) => unknown) & { [ORIGINAL]?: AnyFunction };
-
-function extractModuleExports(module: unknown): Record<string, unknown> | undefined {
-  if (module === null || (typeof module !== 'object' && typeof module !== 'function')) return undefined;
-  const m = module as Record<string | symbol, unknown>;
-  return (m[Symbol.toStringTag] === 'Module' ? m.default : m) as Record<string, unknown> | undefined;
-}
-
 /** The `alias` label of a client: the database it talks to (pg resolves defaults: PGDATABASE, the user). */
 export function clientAlias(client: ClientLike): string {
-  const db = client.database ?? client.connectionParameters?.database;
-  return typeof db === 'string' && db !== '' ? db : 'unknown';
+  return databaseLabel(client.database ?? client.connectionParameters?.database);
 }
 
 /** The database a pool's clients will use, from its options, before any client exists. */
 export function poolOptionsAlias(options: PoolLike['options'], env: NodeJS.ProcessEnv = process.env): string {
-  if (typeof options?.database === 'string' && options.database !== '') return options.database;
+  if (typeof options?.database === 'string' && options.database !== '') return databaseLabel(options.database);
   if (typeof options?.connectionString === 'string') {
     try {
       const path = decodeURIComponent(new URL(options.connectionString).pathname.slice(1));
-      if (path !== '') return path;
+      if (path !== '') return databaseLabel(path);
     } catch {
       // Not a URL (a socket directory, say): fall through to pg's defaults.
     }
   }
   const fallback = env.PGDATABASE ?? (typeof options?.user === 'string' ? options.user : undefined) ?? env.PGUSER;
-  return fallback !== undefined && fallback !== '' ? fallback : 'unknown';
-}
-
-function replaceMethod(proto: Record<string, unknown>, name: string, make: (original: AnyFunction) => AnyFunction): void {
-  const current = proto[name] as AnyFunction | undefined;
-  if (typeof current !== 'function' || current[ORIGINAL] !== undefined) return;
-  const wrapped = make(current);
-  wrapped[ORIGINAL] = current;
-  Object.defineProperty(proto, name, { value: wrapped, writable: true, configurable: true, enumerable: false });
-}
-
-function restoreMethod(proto: Record<string, unknown>, name: string): void {
-  const current = proto[name] as AnyFunction | undefined;
-  if (typeof current === 'function' && current[ORIGINAL] !== undefined) {
-    Object.defineProperty(proto, name, { value: current[ORIGINAL], writable: true, configurable: true, enumerable: false });
-  }
+  return databaseLabel(fallback);
 }
 
 /** State and patches of autoprom's pg instrumentation (the instrumentation class itself is a thin shell, below). */
 export class PgPatcher {
-  private readonly sqlTargets = new SqlTargetCache(1000);
   /** Pools seen, read at collection time; weak so that a dropped pool is not kept alive. */
   private readonly pools = new Set<WeakRef<PoolLike>>();
   private readonly poolsSeen = new WeakSet<PoolLike>();
@@ -135,14 +108,14 @@ export class PgPatcher {
    *   statements it does not time (submittables without a callback); undefined when unavailable.
    */
   constructor(
-    private readonly series: DbSeries,
+    private readonly metrics: SqlClientMetrics,
     private readonly namespace: string,
     readonly recordDuration?: (seconds: number, alias: string) => void,
   ) {}
 
   /** Pool gauges, observed at collection time (nothing is recorded as connections come and go). */
   registerPoolGauges(meter: Meter): void {
-    const name = (row: string) => exposedName(family(row), this.namespace);
+    const name = (row: GaugeName) => exposedName(family(row), this.namespace);
     const connections = meter.createObservableGauge(name('django_db_pool_connections'), {
       description: family('django_db_pool_connections').help,
     });
@@ -175,19 +148,20 @@ export class PgPatcher {
         byAlias.set(alias, sum);
       }
       for (const alias of byAlias.keys()) {
-        if (this.poolAliases.size < this.series.cardinalityLimit) this.poolAliases.add(alias);
+        if (this.poolAliases.size < this.metrics.cardinalityLimit) this.poolAliases.add(alias);
       }
       for (const alias of this.poolAliases) {
         if (!byAlias.has(alias)) byAlias.set(alias, { used: 0, idle: 0, pending: 0, max: 0 });
       }
       for (const [alias, s] of byAlias) {
-        result.observe(connections, s.used, { alias, vendor: VENDOR, state: 'used' });
-        result.observe(connections, s.idle, { alias, vendor: VENDOR, state: 'idle' });
-        result.observe(pending, s.pending, { alias, vendor: VENDOR });
-        result.observe(max, s.max, { alias, vendor: VENDOR });
+        const vendor = this.metrics.vendor;
+        result.observe(connections, s.used, { alias, vendor, state: 'used' });
+        result.observe(connections, s.idle, { alias, vendor, state: 'idle' });
+        result.observe(pending, s.pending, { alias, vendor });
+        result.observe(max, s.max, { alias, vendor });
       }
     } catch (err) {
-      warn(`internal error reading pg pools (pool gauges may be incomplete): ${(err as Error)?.message ?? String(err)}`);
+      internalError('reading pg pools', err, 'pool gauges may be incomplete');
     }
   }
 
@@ -203,11 +177,11 @@ export class PgPatcher {
     return poolOptionsAlias(pool.options);
   }
 
-  private seriesOf(client: ClientLike): AliasSeries | undefined {
+  private seriesOf(client: ClientLike): DatabaseSeries | undefined {
     const con = client.connection;
     let s = con?.[SERIES];
     if (s === undefined) {
-      s = this.series.forAlias(clientAlias(client));
+      s = this.metrics.database(clientAlias(client));
       if (con !== undefined && con !== null && typeof con === 'object') con[SERIES] = s;
     }
     return s;
@@ -215,7 +189,7 @@ export class PgPatcher {
 
   patchPg(module: unknown): unknown {
     try {
-      const pg = extractModuleExports(module);
+      const pg = moduleExportsOf(module);
       const Client = pg?.Client as { prototype?: Record<string, unknown> } | undefined;
       const Query = pg?.Query as { prototype?: Record<string, unknown> } | undefined;
       if (Client?.prototype === undefined || Query?.prototype === undefined) {
@@ -223,7 +197,7 @@ export class PgPatcher {
         return module;
       }
       const self = this;
-      replaceMethod(
+      patchMethod(
         Client.prototype,
         'connect',
         (original) =>
@@ -249,13 +223,13 @@ export class PgPatcher {
             });
           },
       );
-      replaceMethod(
+      patchMethod(
         Client.prototype,
         'query',
         (original) =>
           function query(this: unknown, ...args: unknown[]) {
             try {
-              self.seriesOf(this as ClientLike)?.execute.inc();
+              self.seriesOf(this as ClientLike)?.statementSent();
               const submittable = args[0] as QueryLike | undefined;
               if (typeof submittable?.submit === 'function') {
                 // A Query object submitted again settles again.
@@ -271,12 +245,12 @@ export class PgPatcher {
                 }
               }
             } catch (err) {
-              warn(`internal error counting a pg statement (metrics may be incomplete): ${(err as Error)?.message ?? String(err)}`);
+              internalError('counting a pg statement', err);
             }
             return original.apply(this, args);
           },
       );
-      replaceMethod(
+      patchMethod(
         Query.prototype,
         'handleError',
         (original) =>
@@ -285,7 +259,7 @@ export class PgPatcher {
             return original.call(this, err, con, ...rest);
           },
       );
-      replaceMethod(
+      patchMethod(
         Query.prototype,
         'handleReadyForQuery',
         (original) =>
@@ -296,25 +270,25 @@ export class PgPatcher {
           },
       );
     } catch (err) {
-      warn(`could not instrument pg (database metrics off): ${(err as Error)?.message ?? String(err)}`);
+      couldNotInstrument('pg', 'database metrics off', err);
     }
     return module;
   }
 
   unpatchPg(module: unknown): void {
-    const pg = extractModuleExports(module);
+    const pg = moduleExportsOf(module);
     const Client = pg?.Client as { prototype?: Record<string, unknown> } | undefined;
     const Query = pg?.Query as { prototype?: Record<string, unknown> } | undefined;
-    if (Client?.prototype !== undefined) for (const m of ['connect', 'query']) restoreMethod(Client.prototype, m);
-    if (Query?.prototype !== undefined) for (const m of ['handleError', 'handleReadyForQuery']) restoreMethod(Query.prototype, m);
+    if (Client?.prototype !== undefined) for (const m of ['connect', 'query']) unpatchMethod(Client.prototype, m);
+    if (Query?.prototype !== undefined) for (const m of ['handleError', 'handleReadyForQuery']) unpatchMethod(Query.prototype, m);
   }
 
   patchPool(module: unknown): unknown {
     try {
-      const Pool = extractModuleExports(module) as unknown as { prototype?: Record<string, unknown> } | undefined;
+      const Pool = moduleExportsOf(module) as unknown as { prototype?: Record<string, unknown> } | undefined;
       if (Pool?.prototype === undefined) return module;
       const self = this;
-      replaceMethod(
+      patchMethod(
         Pool.prototype,
         'connect',
         (original) =>
@@ -324,14 +298,14 @@ export class PgPatcher {
           },
       );
     } catch (err) {
-      warn(`could not instrument pg-pool (pool gauges off): ${(err as Error)?.message ?? String(err)}`);
+      couldNotInstrument('pg-pool', 'pool gauges off', err);
     }
     return module;
   }
 
   unpatchPool(module: unknown): void {
-    const Pool = extractModuleExports(module) as unknown as { prototype?: Record<string, unknown> } | undefined;
-    if (Pool?.prototype !== undefined) restoreMethod(Pool.prototype, 'connect');
+    const Pool = moduleExportsOf(module) as unknown as { prototype?: Record<string, unknown> } | undefined;
+    if (Pool?.prototype !== undefined) unpatchMethod(Pool.prototype, 'connect');
   }
 
   private seePool(pool: PoolLike): void {
@@ -352,19 +326,19 @@ export class PgPatcher {
   }
 
   /** Counts a connection attempt; the series to count its failure on. */
-  private attempt(client: ClientLike): AliasSeries | undefined {
+  private attempt(client: ClientLike): DatabaseSeries | undefined {
     try {
       const s = this.seriesOf(client);
-      s?.newConnections.inc();
+      s?.connectionAttempted();
       return s;
     } catch (err) {
-      warn(`internal error counting a pg connection (metrics may be incomplete): ${(err as Error)?.message ?? String(err)}`);
+      internalError('counting a pg connection', err);
       return undefined;
     }
   }
 
-  private connectFailed(series: AliasSeries): void {
-    series.newConnectionErrors.inc();
+  private connectFailed(series: DatabaseSeries): void {
+    series.connectionFailed();
   }
 
   /** One statement settled: its error type, or (success) the model rows its SQL names. */
@@ -377,17 +351,15 @@ export class PgPatcher {
       const started = query[STARTED];
       if (started !== undefined) this.recordDuration?.(Number(process.hrtime.bigint() - started) / 1e9, series.alias);
       if (err !== undefined) {
-        series.error(dbErrorType(err)).inc();
+        series.statementFailed(err);
         return;
       }
       // A prepared statement run again by name alone: the connection remembers its text.
       let text = query.text;
       if (typeof text !== 'string' && typeof query.name === 'string') text = con?.parsedStatements?.[query.name];
-      if (typeof text !== 'string') return;
-      // One count per successful statement, as django counts one per model save()/delete() call.
-      for (const target of this.sqlTargets.get(text)) this.series.model(target.operation, target.table).inc();
+      series.statementSucceeded(typeof text === 'string' ? text : undefined);
     } catch (e) {
-      warn(`internal error reading a pg statement outcome (metrics may be incomplete): ${(e as Error)?.message ?? String(e)}`);
+      internalError('reading a pg statement outcome', e);
     }
   }
 }
@@ -413,14 +385,14 @@ function runtimeOfPgInstrumentation(): InstrumentationRuntime {
 /** autoprom's pg instrumentation. Create it after instrumentation-pg's, so that its hooks run second. */
 export function createPgMetricsInstrumentation(
   ctx: AreaContext,
-  series: DbSeries,
+  metrics: SqlClientMetrics,
   recordDuration?: (seconds: number, alias: string) => void,
 ): Instrumentation {
   const runtime = runtimeOfPgInstrumentation();
-  const patcher = new PgPatcher(series, ctx.config.namespace, recordDuration);
+  const patcher = new PgPatcher(metrics, ctx.config.namespace, recordDuration);
   class PgMetricsInstrumentation extends runtime.InstrumentationBase {
     constructor() {
-      super(AUTOPROM_PG_METER, '0.1.0', {});
+      super(AUTOPROM_PG_METER, VERSION, {});
     }
 
     protected override init(): InstrumentationNodeModuleDefinition[] {

@@ -5,6 +5,7 @@
  */
 import { gzipSync } from 'node:zlib';
 import { CONTENT_TYPES, type ExpositionFormat } from './negotiate';
+import { renderPromFamilies } from '../app-metrics/prom-text';
 import { serializePrometheus, type MetricsInput } from './serialize';
 
 export const BLOCKED_GAUGE = 'autoprom_eventloop_blocked_seconds';
@@ -55,7 +56,7 @@ export class RenderedCollection {
       const text = serializePrometheus(this.snapshot ?? { scopeMetrics: [] }, {
         format,
         pythonBuckets: this.pythonBuckets,
-        trailer: blockedGaugeText(blockedSeconds),
+        trailer: renderPromFamilies(this.snapshot?.appFamilies ?? [], format === 'openmetrics') + blockedGaugeText(blockedSeconds),
       });
       identity = Buffer.from(text, 'utf8');
     }

@@ -14,6 +14,7 @@
  * It loads nothing of OpenTelemetry at run time unless it has a clash to report (types only):
  * the metrics worker thread imports it.
  */
+import type { PromFamily } from '../app-metrics/prom-text';
 import type { Attributes } from '@opentelemetry/api';
 import type { Histogram } from '@opentelemetry/sdk-metrics';
 
@@ -49,6 +50,8 @@ export interface MetricInput {
 /** What the serializer reads of a collection: OpenTelemetry's ResourceMetrics, or its plain copy. */
 export interface MetricsInput {
   readonly scopeMetrics: ReadonlyArray<{ readonly metrics: readonly MetricInput[] }>;
+  /** The application's own prom-client families, written after autoprom's (app-metrics/prom-text.ts). */
+  readonly appFamilies?: readonly PromFamily[];
 }
 
 export interface SerializeOptions {
@@ -69,7 +72,8 @@ interface Family {
   readonly metrics: MetricInput[];
 }
 
-const NO_REGISTERED_METRICS = '# no registered metrics';
+/** What an empty exposition says; a line of its own, newline-terminated as the text format requires. */
+export const NO_REGISTERED_METRICS = '# no registered metrics\n';
 /** Names are few and fixed in code; the bound only guards against a misbehaving producer. */
 const NAME_CACHE_LIMIT = 10_000;
 
@@ -339,6 +343,18 @@ function familiesOf(resourceMetrics: MetricsInput): Map<string, Family> {
     }
   }
   return families;
+}
+
+/** The family names the exposition of `resourceMetrics` writes (as `serializePrometheus` names them in text format). */
+export function exposedFamilyNames(resourceMetrics: MetricsInput): Set<string> {
+  const names = new Set<string>();
+  for (const scopeMetrics of resourceMetrics.scopeMetrics) {
+    for (const metric of scopeMetrics.metrics) {
+      const name = familyName(metric);
+      if (name !== undefined) names.add(name);
+    }
+  }
+  return names;
 }
 
 const OPENMETRICS_TYPE: Readonly<Record<PrometheusType, string>> = {

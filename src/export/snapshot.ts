@@ -48,6 +48,8 @@ interface OtherMetric {
 
 export interface EncodedCollection {
   readonly metrics: ReadonlyArray<ColumnarMetric | OtherMetric>;
+  /** The application's own prom-client families, posted as they are (few, and plain data). */
+  readonly appFamilies?: MetricsInput['appFamilies'];
 }
 
 interface HistogramLike {
@@ -129,7 +131,7 @@ function sameKeys(a: readonly string[], b: readonly string[]): boolean {
 export function encodeCollection(collection: MetricsInput): EncodedCollection {
   const metrics: Array<ColumnarMetric | OtherMetric> = [];
   for (const scope of collection.scopeMetrics) for (const m of scope.metrics) metrics.push(encodeMetric(m));
-  return { metrics };
+  return collection.appFamilies === undefined ? { metrics } : { metrics, appFamilies: collection.appFamilies };
 }
 
 /** The buffers to transfer with an encoded collection (it must not be used after posting). */
@@ -171,5 +173,6 @@ function decodeMetric(m: ColumnarMetric): PlainMetric {
 
 /** The serializer's plain shape again, in the worker. */
 export function decodeCollection(encoded: EncodedCollection): Snapshot {
-  return { scopeMetrics: [{ metrics: encoded.metrics.map((m) => ('other' in m ? m.other : decodeMetric(m))) }] };
+  const scopeMetrics = [{ metrics: encoded.metrics.map((m) => ('other' in m ? m.other : decodeMetric(m))) }];
+  return encoded.appFamilies === undefined ? { scopeMetrics } : { scopeMetrics, appFamilies: encoded.appFamilies };
 }

@@ -13,7 +13,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { diag } from '@opentelemetry/api';
 import { warn } from '../core/log';
 import { startMetricsEndpoint, type MetricsEndpoint } from './endpoint';
 import type { Exposition } from './exposition';
@@ -165,8 +164,6 @@ export class MetricsWorker {
         );
         break;
       case 'listening':
-        if (message.port !== undefined)
-          diag.info(`metrics endpoint listening on ${this.options.host ?? '0.0.0.0'}:${message.port}${this.options.path}`);
         this.resolvePort(message.port);
         break;
       case 'rendered': {

@@ -9,21 +9,18 @@
  *   that keeps the mount template on the request while the mounted stack runs.
  * - `res.render(name)`: a successful render counts its template name.
  */
-import { InstrumentationBase, InstrumentationNodeModuleDefinition, type InstrumentationConfig } from '@opentelemetry/instrumentation';
-import { warn } from '../core/log';
+import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
+import { internalError } from '../core/log';
+import { isPatched, markPatched, patchMethod, type AnyFunction } from '../core/patch';
+import { FrameworkInstrumentation, type RouteReporter } from './framework';
 import { joinRoutePath, renderRoutePath, UNNAMED_VIEW, useMountPath } from './route-template';
-import { VIEW, type HttpServerMetrics } from './server';
-import { PACKAGE_VERSION } from './version';
 
 /** On a request: mount templates of the routers it is inside, joined. */
 const MOUNT = Symbol('autoprom.express.mount');
 /** On a Route: its rendered template; and a small cache mount → view. */
 const TEMPLATE = Symbol('autoprom.express.template');
 const VIEWS_BY_MOUNT = Symbol('autoprom.express.viewsByMount');
-/** On patched functions and prototypes. */
-const PATCHED = Symbol('autoprom.express.patched');
-
-type Fn = (...args: any[]) => any;
+type Fn = AnyFunction;
 interface RouteLike {
   path: unknown;
   dispatch: Fn;
@@ -40,67 +37,37 @@ interface ResponseLike {
   render?: Fn;
   req?: { next?: Fn };
   send?: Fn;
-  [VIEW]?: string;
 }
 
-function exportsOf(moduleExports: any): any {
-  return moduleExports?.[Symbol.toStringTag] === 'Module' ? (moduleExports.default ?? moduleExports) : moduleExports;
-}
-
-function markPatched(fn: Fn): Fn {
-  Object.defineProperty(fn, PATCHED, { value: true });
-  return fn;
-}
-
-export class ExpressRoutesInstrumentation extends InstrumentationBase<InstrumentationConfig> {
-  constructor(
-    private readonly metrics: HttpServerMetrics,
-    config: InstrumentationConfig = {},
-  ) {
-    super('autoprom-express', PACKAGE_VERSION, config);
+// The express and router exports are untyped here: every read below is checked before use.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+export class ExpressRoutesInstrumentation extends FrameworkInstrumentation {
+  constructor(reporter: RouteReporter, config: InstrumentationConfig = {}) {
+    super('express', reporter, config);
   }
 
   protected init() {
     return [
-      new InstrumentationNodeModuleDefinition('express', ['>=4.0.0 <6'], (moduleExports: any) => {
-        this.guard('express', () => {
-          const express = exportsOf(moduleExports);
-          this.patchRouter(express?.Router, express?.Route);
-          this.patchResponse(express?.response);
-        });
-        return moduleExports;
+      this.moduleHook('express', ['>=4.0.0 <6'], (express: any) => {
+        this.patchRouter(express?.Router, express?.Route);
+        this.patchResponse(express?.response);
       }),
       // express 5 routes through `router`; also covers the standalone package and aliased express installs.
-      new InstrumentationNodeModuleDefinition('router', ['>=2.0.0 <3'], (moduleExports: any) => {
-        this.guard('router', () => {
-          const Router = exportsOf(moduleExports);
-          this.patchRouter(Router, Router?.Route);
-        });
-        return moduleExports;
-      }),
+      this.moduleHook('router', ['>=2.0.0 <3'], (Router: any) => this.patchRouter(Router, Router?.Route)),
     ];
-  }
-
-  private guard(what: string, fn: () => void): void {
-    try {
-      fn();
-    } catch (err) {
-      warn(`could not instrument ${what} (its routes stay <unnamed view>): ${(err as Error)?.message ?? String(err)}`);
-    }
   }
 
   /** express 4 keeps router methods on the Router function itself, `router` on its prototype. */
   private patchRouter(Router: any, Route: any): void {
     if (typeof Router !== 'function') return;
     const proto = typeof Router.prototype?.use === 'function' ? Router.prototype : Router;
-    if (typeof proto.use === 'function' && proto.use[PATCHED] !== true) proto.use = this.wrapUse(proto.use);
-    if (typeof Route === 'function' && typeof Route.prototype?.dispatch === 'function' && Route.prototype.dispatch[PATCHED] !== true) {
-      Route.prototype.dispatch = this.wrapDispatch(Route.prototype.dispatch);
-    }
+    patchMethod(proto, 'use', (original) => this.wrapUse(original));
+    if (typeof Route === 'function' && Route.prototype !== undefined)
+      patchMethod(Route.prototype, 'dispatch', (original) => this.wrapDispatch(original));
   }
 
   private wrapUse(original: Fn): Fn {
-    return markPatched(function use(this: { stack?: LayerLike[] }, ...args: unknown[]) {
+    return function use(this: { stack?: LayerLike[] }, ...args: unknown[]) {
       const before = Array.isArray(this?.stack) ? this.stack.length : -1;
       const result = original.apply(this, args);
       try {
@@ -111,58 +78,57 @@ export class ExpressRoutesInstrumentation extends InstrumentationBase<Instrument
           }
         }
       } catch (err) {
-        warn(`internal error in express use() (metrics may be incomplete): ${(err as Error)?.message ?? String(err)}`);
+        internalError('express use()', err);
       }
       return result;
-    });
+    };
   }
 
   private wrapDispatch(original: Fn): Fn {
-    const metrics = this.metrics;
+    const reporter = this.reporter;
     const patchRender = (res: ResponseLike) => this.patchRenderOf(res);
-    return markPatched(function dispatch(this: RouteLike, req: RequestLike, res: ResponseLike, done: Fn) {
+    return function dispatch(this: RouteLike, req: RequestLike, res: ResponseLike, done: Fn) {
       let routeDone = done;
       try {
         if (res !== null && typeof res === 'object') {
-          res[VIEW] = viewOf(this, req?.[MOUNT]);
+          const view = viewOf(this, req?.[MOUNT]);
+          reporter.route(res, view);
           // An express copy loaded under another name (an alias, a bundle): patch its render lazily.
-          const render = res.render;
-          if (typeof render === 'function' && (render as any)[PATCHED] !== true) patchRender(res);
+          if (typeof res.render === 'function' && !isPatched(res.render)) patchRender(res);
           routeDone = function (this: unknown, err?: unknown) {
-            if (err !== undefined && err !== null && err !== 'route' && err !== 'router') metrics.recordException(res, err, res[VIEW]);
+            if (err !== undefined && err !== null && err !== 'route' && err !== 'router') reporter.exception(res, err, view);
             return done.apply(this, arguments as unknown as unknown[]);
           };
         }
       } catch (err) {
-        warn(`internal error in express dispatch (metrics may be incomplete): ${(err as Error)?.message ?? String(err)}`);
+        internalError('express dispatch', err);
       }
       return original.call(this, req, res, routeDone);
-    });
+    };
   }
 
   private patchResponse(response: any): void {
     if (response === null || typeof response !== 'object') return;
-    if (typeof response.render === 'function' && response.render[PATCHED] !== true) response.render = this.wrapRender(response.render);
+    patchMethod(response, 'render', (original) => this.wrapRender(original));
   }
 
   /** Patch `render` where it lives on this response's prototype chain. */
   private patchRenderOf(res: ResponseLike): void {
     let owner: any = res;
     while (owner !== null && !Object.prototype.hasOwnProperty.call(owner, 'render')) owner = Object.getPrototypeOf(owner);
-    if (owner !== null && typeof owner.render === 'function' && owner.render[PATCHED] !== true)
-      owner.render = this.wrapRender(owner.render);
+    if (owner !== null) patchMethod(owner, 'render', (original) => this.wrapRender(original));
   }
 
   private wrapRender(original: Fn): Fn {
-    const metrics = this.metrics;
-    return markPatched(function render(this: ResponseLike, view: unknown, options?: unknown, callback?: unknown) {
+    const reporter = this.reporter;
+    return function render(this: ResponseLike, view: unknown, options?: unknown, callback?: unknown) {
       const res = this;
       // express: render(view, callback) and render(view, options, callback); no callback sends the html.
       const userCallback = typeof options === 'function' ? (options as Fn) : typeof callback === 'function' ? (callback as Fn) : undefined;
       const done = function (this: unknown, err: unknown, html: unknown) {
         if (err === undefined || err === null) {
           try {
-            metrics.recordTemplate(res, view);
+            reporter.template(res, view);
           } catch {
             // counting never changes what the application sees
           }
@@ -173,9 +139,10 @@ export class ExpressRoutesInstrumentation extends InstrumentationBase<Instrument
       };
       if (typeof options === 'function') return original.call(this, view, done);
       return original.call(this, view, options, done);
-    });
+    };
   }
 }
+/* eslint-enable @typescript-eslint/no-explicit-any */
 
 /** The view of a route under the mount templates the request went through. */
 function viewOf(route: RouteLike, mount: string | undefined): string {
@@ -202,7 +169,7 @@ function viewOf(route: RouteLike, mount: string | undefined): string {
  */
 function wrapMountedLayer(layer: LayerLike, template: string): void {
   const fn = layer?.handle;
-  if (typeof fn !== 'function' || fn.length > 3 || (fn as any)[PATCHED] === true) return;
+  if (typeof fn !== 'function' || fn.length > 3 || isPatched(fn)) return;
   const mounted = function (this: unknown, req: RequestLike, res: unknown, next: Fn) {
     const previous = req[MOUNT];
     req[MOUNT] = previous === undefined ? template : joinRoutePath(previous, template);
@@ -214,6 +181,5 @@ function wrapMountedLayer(layer: LayerLike, template: string): void {
   // Reads such as `layer.handle.stack` (route listing tools) still reach the original.
   Object.setPrototypeOf(mounted, fn);
   Object.defineProperty(mounted, 'name', { value: fn.name, configurable: true });
-  markPatched(mounted);
-  layer.handle = mounted;
+  layer.handle = markPatched(mounted, fn);
 }

@@ -7,21 +7,17 @@
  * - an `onError` hook that counts the error once.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { InstrumentationBase, type InstrumentationConfig } from '@opentelemetry/instrumentation';
-import { warn } from '../core/log';
+import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
+import { couldNotInstrument, guarded } from '../core/log';
+import { FrameworkInstrumentation, type RouteReporter } from './framework';
 import { renderRoutePath, UNNAMED_VIEW } from './route-template';
-import { VIEW, type HttpServerMetrics } from './server';
-import { PACKAGE_VERSION } from './version';
 
 const INITIALIZATION = 'fastify.initialization';
 const INSTRUMENTED = Symbol('autoprom.fastify.instrumented');
 
 type Done = (err?: unknown) => void;
-interface RawResponse {
-  [VIEW]?: string;
-}
 interface FastifyReplyLike {
-  raw: RawResponse;
+  raw: object;
 }
 interface RouteOptionsLike {
   url?: unknown;
@@ -29,19 +25,16 @@ interface RouteOptionsLike {
   onRequest?: unknown;
 }
 interface FastifyLike {
-  addHook(name: string, hook: (...args: any[]) => unknown): unknown;
+  addHook(name: string, hook: (...args: never[]) => unknown): unknown;
   [INSTRUMENTED]?: true;
 }
 
-export class FastifyRoutesInstrumentation extends InstrumentationBase<InstrumentationConfig> {
+export class FastifyRoutesInstrumentation extends FrameworkInstrumentation {
   private ready?: boolean;
   private subscribed?: boolean;
 
-  constructor(
-    private readonly metrics: HttpServerMetrics,
-    config: InstrumentationConfig = {},
-  ) {
-    super('autoprom-fastify', PACKAGE_VERSION, config);
+  constructor(reporter: RouteReporter, config: InstrumentationConfig = {}) {
+    super('fastify', reporter, config);
     // InstrumentationBase enables from its constructor, before this subclass is initialized.
     this.ready = true;
     if (this.getConfig().enabled !== false) this.enable();
@@ -68,33 +61,33 @@ export class FastifyRoutesInstrumentation extends InstrumentationBase<Instrument
       const app = (message as { fastify?: FastifyLike })?.fastify;
       if (app === undefined || typeof app.addHook !== 'function' || app[INSTRUMENTED] === true) return;
       Object.defineProperty(app, INSTRUMENTED, { value: true });
-      app.addHook('onRoute', onRoute);
-      const metrics = this.metrics;
+      const reporter = this.reporter;
+      app.addHook(
+        'onRoute',
+        guarded('fastify onRoute', (routeOptions: RouteOptionsLike) => addRouteHook(routeOptions, reporter)),
+      );
       app.addHook('onError', function autopromOnError(_request: unknown, reply: FastifyReplyLike, error: unknown, done: Done) {
         try {
           const raw = reply?.raw;
-          if (raw !== undefined) metrics.recordException(raw, error, raw[VIEW]);
+          if (raw !== undefined) reporter.exception(raw, error, reporter.routeOf(raw));
         } catch {
           // counting never changes what the application sees
         }
         done();
       });
     } catch (err) {
-      warn(`could not instrument a fastify instance (its routes stay <unnamed view>): ${(err as Error)?.message ?? String(err)}`);
+      couldNotInstrument('a fastify instance', 'its routes stay <unnamed view>', err);
     }
   };
 }
 
-function onRoute(routeOptions: RouteOptionsLike): void {
-  try {
-    const view = renderRoutePath(routeOptions.url ?? routeOptions.path) ?? UNNAMED_VIEW;
-    const setView = function autopromRouteView(_request: unknown, reply: FastifyReplyLike, done: Done) {
-      reply.raw[VIEW] = view;
-      done();
-    };
-    const existing = routeOptions.onRequest;
-    routeOptions.onRequest = existing === undefined || existing === null ? [setView] : [setView].concat(existing as never);
-  } catch (err) {
-    warn(`internal error in fastify onRoute (metrics may be incomplete): ${(err as Error)?.message ?? String(err)}`);
-  }
+/** Give a route a first `onRequest` hook that reports its template. */
+function addRouteHook(routeOptions: RouteOptionsLike, reporter: RouteReporter): void {
+  const view = renderRoutePath(routeOptions.url ?? routeOptions.path) ?? UNNAMED_VIEW;
+  const setView = function autopromRouteView(_request: unknown, reply: FastifyReplyLike, done: Done) {
+    reporter.route(reply.raw, view);
+    done();
+  };
+  const existing = routeOptions.onRequest;
+  routeOptions.onRequest = existing === undefined || existing === null ? [setView] : [setView].concat(existing as never);
 }

@@ -4,15 +4,13 @@
  * middleware error through `ctx.onerror`. We patch koa's `createContext` to let the
  * response find its context at finish time, and the context prototype's `onerror`.
  */
-import { InstrumentationBase, InstrumentationNodeModuleDefinition, type InstrumentationConfig } from '@opentelemetry/instrumentation';
-import { warn } from '../core/log';
+import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
+import { internalError } from '../core/log';
+import { patchMethod, type AnyFunction } from '../core/patch';
+import { FrameworkInstrumentation, type RouteReporter } from './framework';
 import { renderRoutePath } from './route-template';
-import { VIEW_RESOLVER, type HttpServerMetrics } from './server';
-import { PACKAGE_VERSION } from './version';
 
-const PATCHED = Symbol('autoprom.koa.patched');
-
-type Fn = (...args: any[]) => any;
+type Fn = AnyFunction;
 interface KoaContextLike {
   _matchedRoute?: unknown;
   res?: object;
@@ -24,31 +22,17 @@ export function koaView(ctx: KoaContextLike | undefined): string | undefined {
   return route === undefined ? undefined : renderRoutePath(route);
 }
 
-function exportsOf(moduleExports: any): any {
-  return moduleExports?.[Symbol.toStringTag] === 'Module' ? (moduleExports.default ?? moduleExports) : moduleExports;
-}
-
-export class KoaRoutesInstrumentation extends InstrumentationBase<InstrumentationConfig> {
-  constructor(
-    private readonly metrics: HttpServerMetrics,
-    config: InstrumentationConfig = {},
-  ) {
-    super('autoprom-koa', PACKAGE_VERSION, config);
+export class KoaRoutesInstrumentation extends FrameworkInstrumentation {
+  constructor(reporter: RouteReporter, config: InstrumentationConfig = {}) {
+    super('koa', reporter, config);
   }
 
   protected init() {
     return [
-      new InstrumentationNodeModuleDefinition('koa', ['>=2.0.0 <4'], (moduleExports: any) => {
-        try {
-          const Application = exportsOf(moduleExports);
-          const proto = Application?.prototype;
-          if (proto !== undefined && typeof proto.createContext === 'function' && proto.createContext[PATCHED] !== true) {
-            proto.createContext = this.wrapCreateContext(proto.createContext);
-          }
-        } catch (err) {
-          warn(`could not instrument koa (its routes stay <unnamed view>): ${(err as Error)?.message ?? String(err)}`);
-        }
-        return moduleExports;
+      // The koa Application class: untyped here, its prototype is checked by patchMethod.
+      this.moduleHook('koa', ['>=2.0.0 <4'], (Application: { prototype?: object } | undefined) => {
+        if (Application?.prototype !== undefined)
+          patchMethod(Application.prototype, 'createContext', (original) => this.wrapCreateContext(original));
       }),
     ];
   }
@@ -61,42 +45,41 @@ export class KoaRoutesInstrumentation extends InstrumentationBase<Instrumentatio
       seenApps.add(app);
       this.patchOnerror(app);
     };
-    const createContext = function (this: { context?: object }, req: unknown, res: unknown) {
+    const reporter = this.reporter;
+    return function createContext(this: { context?: object }, req: unknown, res: unknown) {
       const ctx = original.apply(this, arguments as unknown as unknown[]) as KoaContextLike;
       try {
-        if (res !== null && typeof res === 'object') {
-          (res as { [VIEW_RESOLVER]?: () => unknown })[VIEW_RESOLVER] = () => koaView(ctx);
-        }
+        if (res !== null && typeof res === 'object') reporter.routeLater(res, () => koaView(ctx));
         patchOnerror(this);
       } catch (err) {
-        warn(`internal error in koa createContext (metrics may be incomplete): ${(err as Error)?.message ?? String(err)}`);
+        internalError('koa createContext', err);
       }
       return ctx;
     };
-    Object.defineProperty(createContext, PATCHED, { value: true });
-    return createContext;
   }
 
   /** Patch `onerror` where it lives on the app's context prototype chain (once). */
   private patchOnerror(app: { context?: object }): void {
-    let owner: any = app.context;
+    let owner: object | null | undefined = app.context;
     while (owner !== null && owner !== undefined && !Object.prototype.hasOwnProperty.call(owner, 'onerror'))
-      owner = Object.getPrototypeOf(owner);
-    if (owner === null || owner === undefined || typeof owner.onerror !== 'function' || owner.onerror[PATCHED] === true) return;
-    const original = owner.onerror as Fn;
-    const metrics = this.metrics;
-    const onerror = function (this: KoaContextLike, err: unknown) {
-      // koa also calls onerror(null) when a response finishes cleanly.
-      if (err !== null && err !== undefined) {
-        try {
-          if (this?.res !== undefined) metrics.recordException(this.res, err, koaView(this));
-        } catch {
-          // counting never changes what the application sees
-        }
-      }
-      return original.apply(this, arguments as unknown as unknown[]);
-    };
-    Object.defineProperty(onerror, PATCHED, { value: true });
-    owner.onerror = onerror;
+      owner = Object.getPrototypeOf(owner) as object | null;
+    if (owner === null || owner === undefined) return;
+    const reporter = this.reporter;
+    patchMethod(
+      owner,
+      'onerror',
+      (original) =>
+        function onerror(this: KoaContextLike, err: unknown) {
+          // koa also calls onerror(null) when a response finishes cleanly.
+          if (err !== null && err !== undefined) {
+            try {
+              if (this?.res !== undefined) reporter.exception(this.res, err, koaView(this));
+            } catch {
+              // counting never changes what the application sees
+            }
+          }
+          return original.apply(this, arguments as unknown as unknown[]);
+        },
+    );
   }
 }

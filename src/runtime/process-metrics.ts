@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { BatchObservableResult, Meter, MeterProvider, Observable, TracerProvider } from '@opentelemetry/api';
 import type { Instrumentation, InstrumentationConfig } from '@opentelemetry/instrumentation';
-import { family } from '../catalogue';
-import { warn } from '../core/log';
+import { family, type FamilyName } from '../catalogue';
+import { errorText, warn } from '../core/log';
+import { VERSION } from '../core/version';
 import { exposedName } from '../core/registry';
 import { constructorNames, countByType, parseMaxOpenFiles, parseProcStatus, startTimeSeconds, versionLabels } from './parse';
 
@@ -59,7 +60,7 @@ function openFds(): number | undefined {
  */
 export class ProcessMetricsInstrumentation implements Instrumentation<InstrumentationConfig> {
   readonly instrumentationName = PROCESS_METER;
-  readonly instrumentationVersion = '1.0.0';
+  readonly instrumentationVersion = VERSION;
   private config: InstrumentationConfig = { enabled: true };
   private readonly knownTypes = { handles: new Set<string>(), requests: new Set<string>(), resources: new Set<string>() };
 
@@ -69,7 +70,7 @@ export class ProcessMetricsInstrumentation implements Instrumentation<Instrument
     try {
       this.createInstruments(meterProvider.getMeter(PROCESS_METER), this.options);
     } catch (err) {
-      warn(`could not create process/runtime metrics: ${(err as Error)?.message ?? String(err)}`);
+      warn(`could not create process/runtime metrics: ${errorText(err)}`);
     }
   }
 
@@ -99,9 +100,9 @@ export class ProcessMetricsInstrumentation implements Instrumentation<Instrument
 
   private createInstruments(meter: Meter, options: ProcessMetricsOptions): void {
     const ns = options.namespace;
-    const opts = (name: string) => ({ description: family(name).help });
-    const gauge = (name: string) => meter.createObservableGauge(exposedName(family(name), ns), opts(name));
-    const counter = (name: string) => meter.createObservableCounter(exposedName(family(name), ns), opts(name));
+    const opts = (name: FamilyName) => ({ description: family(name).help });
+    const gauge = (name: FamilyName) => meter.createObservableGauge(exposedName(family(name), ns), opts(name));
+    const counter = (name: FamilyName) => meter.createObservableCounter(exposedName(family(name), ns), opts(name));
 
     const cpuUser = counter('process_cpu_user_seconds_total');
     const cpuSystem = counter('process_cpu_system_seconds_total');

@@ -1,3 +1,12 @@
+/**
+ * The one shape of a cache client instrumentation (ioredis today; node-redis, memcached and
+ * `measureCache` the same way). A client file patches its driver and tells the backend's
+ * `CacheSeries` one read outcome per key: `hit()`, `miss()`, `fail(keys)`, or a whole batch
+ * reply at once with `tally()` (MGET, HMGET, a multi-key get). What counts as a read, and how
+ * a reply reads as hits and misses, is in reads.ts (pure, shared). The django_cache_* families,
+ * the `backend` label (the client's connection name, else `redis`/`memcached`, cut to 100
+ * characters) and their bounds are here, once.
+ */
 import type { CounterSeries } from '../core/recorder';
 import type { Registry } from '../core/registry';
 import type { ReadTally } from './reads';

@@ -1,7 +1,8 @@
 import type { Attributes } from '@opentelemetry/api';
-import { AggregationType, type IAttributesProcessor, type ViewOptions } from '@opentelemetry/sdk-metrics';
-import { family } from '../catalogue';
-import { exposedName, resolveBuckets } from '../core/registry';
+import type { IAttributesProcessor, ViewOptions } from '@opentelemetry/sdk-metrics';
+import { family, type FamilyName, type GaugeName } from '../catalogue';
+import { boundedView, dropView, renameView } from '../core/otel-views';
+import { exposedName, type RegistryOptions } from '../core/registry';
 import { heapSpaceLabel } from './parse';
 import { PROCESS_METER } from './process-metrics';
 
@@ -9,7 +10,7 @@ import { PROCESS_METER } from './process-metrics';
 export const RUNTIME_NODE_METER = '@opentelemetry/instrumentation-runtime-node';
 
 /** OpenTelemetry runtime-node instrument -> prom-client family it becomes. */
-export const RUNTIME_NODE_RENAMES: ReadonlyArray<readonly [instrument: string, exposed: string]> = [
+export const RUNTIME_NODE_RENAMES: ReadonlyArray<readonly [instrument: string, exposed: FamilyName]> = [
   ['nodejs.eventloop.delay.min', 'nodejs_eventloop_lag_min_seconds'],
   ['nodejs.eventloop.delay.max', 'nodejs_eventloop_lag_max_seconds'],
   ['nodejs.eventloop.delay.mean', 'nodejs_eventloop_lag_mean_seconds'],
@@ -24,7 +25,7 @@ export const RUNTIME_NODE_RENAMES: ReadonlyArray<readonly [instrument: string, e
 ];
 
 /** Our own observables that carry a `type` label (bounded per View). */
-const LABELLED_OWN = ['nodejs_active_resources', 'nodejs_active_handles', 'nodejs_active_requests'];
+const LABELLED_OWN: readonly GaugeName[] = ['nodejs_active_resources', 'nodejs_active_handles', 'nodejs_active_requests'];
 
 /** `v8js.gc.type` -> prom-client's `kind`; every other attribute dropped. */
 export const gcKindProcessor: IAttributesProcessor = {
@@ -42,7 +43,7 @@ export const heapSpaceProcessor: IAttributesProcessor = {
   },
 };
 
-function processorsFor(exposed: string): IAttributesProcessor[] | undefined {
+function processorsFor(exposed: FamilyName): IAttributesProcessor[] | undefined {
   if (exposed === 'nodejs_gc_duration_seconds') return [gcKindProcessor];
   if (exposed.startsWith('nodejs_heap_space_size_')) return [heapSpaceProcessor];
   return undefined;
@@ -53,36 +54,17 @@ function processorsFor(exposed: string): IAttributesProcessor[] | undefined {
  * families, and drop the rest of it (event loop utilization and time, physical heap space
  * size, active resources: prom-client has no such families, or autoprom reads them itself).
  */
-export function runtimeViews(options: { namespace: string; cardinalityLimit: number; latencyBuckets: readonly number[] }): ViewOptions[] {
+export function runtimeOtelViews(options: RegistryOptions): ViewOptions[] {
   const views: ViewOptions[] = [
     // Every runtime-node instrument gets this DROP stream, so anything it adds in a later
     // version stays out; the renamed streams below are separate streams of the same instruments.
-    { meterName: RUNTIME_NODE_METER, instrumentName: '*', aggregation: { type: AggregationType.DROP } },
+    dropView({ meterName: RUNTIME_NODE_METER, instrumentName: '*' }),
   ];
   for (const [instrument, exposed] of RUNTIME_NODE_RENAMES) {
-    const spec = family(exposed);
-    const view: ViewOptions = {
-      meterName: RUNTIME_NODE_METER,
-      instrumentName: instrument,
-      name: exposedName(spec, options.namespace),
-      description: spec.help,
-      attributesProcessors: processorsFor(exposed),
-      aggregationCardinalityLimit: options.cardinalityLimit,
-    };
-    if (spec.type === 'histogram') {
-      view.aggregation = {
-        type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM,
-        options: { boundaries: [...resolveBuckets(spec.buckets, options.latencyBuckets)], recordMinMax: false },
-      };
-    }
-    views.push(view);
+    views.push(renameView(exposed, { meterName: RUNTIME_NODE_METER, instrumentName: instrument }, options, processorsFor(exposed)));
   }
   for (const name of LABELLED_OWN) {
-    views.push({
-      meterName: PROCESS_METER,
-      instrumentName: exposedName(family(name), options.namespace),
-      aggregationCardinalityLimit: options.cardinalityLimit,
-    });
+    views.push(boundedView({ meterName: PROCESS_METER, instrumentName: exposedName(family(name), options.namespace) }, options));
   }
   return views;
 }

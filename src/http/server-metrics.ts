@@ -1,21 +1,20 @@
 /**
- * The django middleware families for every node `http`/`https` server, fed by Node's
- * built-in diagnostics channels (`http.server.request.start`, `http.server.response.finish`):
- * no context manager, and the same path for CommonJS and ES modules, http
- * and https. The only patch is a pass-through `writeHead` that notes a Content-Type Node
- * would not keep.
- *
- * This is the hot path: a hello-world request costs a few µs, so everything here resolves
- * series once (per view, method, status) and then only adds numbers.
+ * The django middleware families of every node `http`/`https` server: what one request moves,
+ * with its series resolved once (per view, method, status) and then only numbers added. This
+ * is the hot path: a hello-world request costs a few µs, so nothing here allocates per request.
+ * Fed by `channels.ts` (Node's http diagnostics channels) and by the framework
+ * instrumentations through the `RouteReporter` it implements.
  */
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { ServerResponse, type IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import type { CounterName, HistogramName } from '../catalogue';
 import { isExcludedPath, type ExcludedPaths } from '../config';
-import { warn } from '../core/log';
-import type { Registry } from '../core/registry';
+import { internalError } from '../core/log';
 import type { CounterFamily, CounterSeries, HistogramFamily, HistogramSeries } from '../core/recorder';
+import type { Registry } from '../core/registry';
+import { pathOf } from '../core/url';
+import type { RouteReporter } from './framework';
 import {
   charsetOf,
   errorTypeName,
@@ -26,39 +25,26 @@ import {
   statusLabel,
   templateNameLabel,
 } from './labels';
+import { sentBodyBytes } from './node-internals';
+import {
+  EXCEPTION_COUNTED,
+  IN_FLIGHT,
+  ROUTE,
+  ROUTE_RESOLVER,
+  START,
+  WRITTEN_CONTENT_TYPE,
+  type MeasuredResponse,
+  type TrackedSocket,
+} from './response-state';
 import { UNNAMED_VIEW } from './route-template';
 
-/** On a measured ServerResponse: performance.now() when its request arrived. */
-export const START = Symbol('autoprom.http.start');
-/** On a ServerResponse: the route template a framework matched (a string). */
-export const VIEW = Symbol('autoprom.http.view');
-/** On a ServerResponse: a function giving the view at finish time (koa reads its context late). */
-export const VIEW_RESOLVER = Symbol('autoprom.http.viewResolver');
-/** On a ServerResponse: an exception was already counted for this request. */
-const EXCEPTION_COUNTED = Symbol('autoprom.http.exceptionCounted');
-/** On a ServerResponse: the Content-Type given straight to writeHead (Node does not keep those headers). */
-const WRITTEN_CONTENT_TYPE = Symbol('autoprom.http.writtenContentType');
-/** On a socket: measured responses on it that have not finished yet. */
-const IN_FLIGHT = Symbol('autoprom.http.inFlight');
-
-const REQUEST_START = 'http.server.request.start';
-const RESPONSE_FINISH = 'http.server.response.finish';
-
-interface ServerMessage {
+/** The message of Node's `http.server.request.start` and `http.server.response.finish` channels. */
+export interface ServerMessage {
   request: IncomingMessage;
   response: ServerResponse;
   socket: Socket;
   server: object;
 }
-
-type MeasuredResponse = ServerResponse & {
-  [START]?: number;
-  [VIEW]?: string;
-  [VIEW_RESOLVER]?: () => unknown;
-  [EXCEPTION_COUNTED]?: true;
-  [WRITTEN_CONTENT_TYPE]?: unknown;
-};
-type TrackedSocket = Socket & { [IN_FLIGHT]?: number; encrypted?: boolean };
 
 /** Bounded caches: past this many keys, values are resolved each time (the families stay bounded). */
 const MAX_VIEW_RECORDS = 2000;
@@ -80,7 +66,7 @@ export interface HttpServerMetricsOptions {
   readonly ownServers: ReadonlySet<object>;
 }
 
-export class HttpServerMetrics {
+export class HttpServerMetrics implements RouteReporter {
   private readonly requestsBefore: CounterSeries;
   private readonly responsesBefore: CounterSeries;
   private readonly latencyAll: HistogramSeries;
@@ -110,7 +96,6 @@ export class HttpServerMetrics {
   /** Content-Type value → charset series (null: no charset). */
   private readonly charsets = new Map<string, CounterSeries | null>();
   private readonly hasExclusions: boolean;
-  private subscribed = false;
   /** The last server seen and whether it is autoprom's own (a server's verdict never changes). */
   private lastServer: object | undefined = undefined;
   private lastServerIsOwn = false;
@@ -119,8 +104,8 @@ export class HttpServerMetrics {
     registry: Registry,
     private readonly options: HttpServerMetricsOptions,
   ) {
-    const c = (name: string) => registry.counter(name);
-    const h = (name: string) => registry.histogram(name);
+    const c = (name: CounterName) => registry.counter(name);
+    const h = (name: HistogramName) => registry.histogram(name);
     this.requestsBefore = c('django_http_requests_before_middlewares_total').only!;
     this.responsesBefore = c('django_http_responses_before_middlewares_total').only!;
     this.latencyAll = h('django_http_requests_latency_including_middlewares_seconds').only!;
@@ -154,30 +139,26 @@ export class HttpServerMetrics {
     };
   }
 
-  enable(): void {
-    if (this.subscribed) return;
-    subscribe(REQUEST_START, this.onRequestStart);
-    subscribe(RESPONSE_FINISH, this.onResponseFinish);
-    patchWriteHead();
-    this.subscribed = true;
+  route(response: object, template: string): void {
+    (response as MeasuredResponse)[ROUTE] = template;
   }
 
-  disable(): void {
-    if (!this.subscribed) return;
-    unsubscribe(REQUEST_START, this.onRequestStart);
-    unsubscribe(RESPONSE_FINISH, this.onResponseFinish);
-    unpatchWriteHead();
-    this.subscribed = false;
+  routeLater(response: object, resolve: () => string | undefined): void {
+    (response as MeasuredResponse)[ROUTE_RESOLVER] = resolve;
+  }
+
+  routeOf(response: object): string | undefined {
+    return (response as MeasuredResponse)[ROUTE];
   }
 
   /** Count an exception a route handler raised; once per request, measured requests only. */
-  recordException(response: object, err: unknown, view: string | undefined): void {
+  exception(response: object, err: unknown, view?: string): void {
     try {
       const res = response as MeasuredResponse;
       if (res[START] === undefined || res[EXCEPTION_COUNTED] === true) return;
       res[EXCEPTION_COUNTED] = true;
       this.exceptionsByType.labels(errorTypeName(err)).inc();
-      const record = this.viewSeries(view ?? res[VIEW] ?? UNNAMED_VIEW);
+      const record = this.viewSeries(view ?? res[ROUTE] ?? UNNAMED_VIEW);
       let s = record.exceptions;
       if (s === undefined) {
         s = this.exceptionsByView.labels(record.view);
@@ -185,18 +166,19 @@ export class HttpServerMetrics {
       }
       s.inc();
     } catch (err2) {
-      warn(`internal error in http exception metrics (metrics may be incomplete): ${(err2 as Error)?.stack ?? String(err2)}`);
+      internalError('http exception metrics', err2);
     }
   }
 
   /** Count a template a response rendered (express `res.render`). */
-  recordTemplate(response: object, name: unknown): void {
+  template(response: object, name: unknown): void {
     if ((response as MeasuredResponse)[START] === undefined) return;
     const label = templateNameLabel(name);
     if (label !== undefined) this.byTemplate.labels(label).inc();
   }
 
-  private readonly onRequestStart = (message: unknown): void => {
+  /** A request arrived (subscriber of `http.server.request.start`). */
+  readonly requestStarted = (message: unknown): void => {
     // diagnostics_channel rethrows subscriber errors asynchronously: nothing may escape.
     try {
       const { request, response, socket, server } = message as ServerMessage;
@@ -242,11 +224,12 @@ export class HttpServerMetrics {
         tracked[IN_FLIGHT] = inFlight + 1;
       }
     } catch (err) {
-      warn(`internal error in http request metrics (metrics may be incomplete): ${(err as Error)?.stack ?? String(err)}`);
+      internalError('http request metrics', err);
     }
   };
 
-  private readonly onResponseFinish = (message: unknown): void => {
+  /** A response finished (subscriber of `http.server.response.finish`). */
+  readonly responseFinished = (message: unknown): void => {
     try {
       const { request, response, socket } = message as ServerMessage;
       const res = response as MeasuredResponse;
@@ -263,9 +246,9 @@ export class HttpServerMetrics {
       this.latencyAll.observe(seconds);
 
       const method = methodIndex(request.method);
-      let view = res[VIEW];
+      let view = res[ROUTE];
       if (view === undefined) {
-        const resolve = res[VIEW_RESOLVER];
+        const resolve = res[ROUTE_RESOLVER];
         if (resolve !== undefined) {
           const v = resolve();
           if (typeof v === 'string') view = v;
@@ -299,26 +282,16 @@ export class HttpServerMetrics {
       }
       byStatusView.value++;
 
-      // Node keeps the Content-Length it sent (explicit, from writeHead, or computed by end(body)).
-      if (res.chunkedEncoding) {
-        this.streaming.value++;
-      } else {
-        const sent = (res as unknown as { _contentLength?: unknown })._contentLength;
-        if (typeof sent === 'number' && sent >= 0) this.responseBody.observe(sent);
-        else if ((res as unknown as { _hasBody?: boolean })._hasBody === false) this.responseBody.observe(0);
-        else {
-          const declared = res.getHeader('content-length');
-          if (declared !== undefined) this.responseBody.observe(parseContentLength(declared as string | number));
-          else this.streaming.value++; // a body sent without a length (HTTP/1.0, Connection: close)
-        }
-      }
+      const bodyBytes = sentBodyBytes(res);
+      if (bodyBytes === undefined) this.streaming.value++;
+      else this.responseBody.observe(bodyBytes);
 
       // Headers passed straight to writeHead (fastify) are not kept by Node: see patchWriteHead.
       let contentType: unknown = res.getHeader('content-type');
       if (contentType === undefined) contentType = res[WRITTEN_CONTENT_TYPE];
       if (contentType !== undefined) this.countCharset(contentType);
     } catch (err) {
-      warn(`internal error in http response metrics (metrics may be incomplete): ${(err as Error)?.stack ?? String(err)}`);
+      internalError('http response metrics', err);
     }
   };
 
@@ -360,69 +333,4 @@ export class HttpServerMetrics {
     }
     if (s !== null) s.value++;
   }
-}
-
-/**
- * The Content-Type in headers given to `writeHead`: an object (`content-type` or
- * `Content-Type` key), a flat `[name, value, …]` array or an array of pairs.
- */
-export function contentTypeOfHeaders(headers: unknown): unknown {
-  if (headers === null || typeof headers !== 'object') return undefined;
-  if (Array.isArray(headers)) {
-    if (headers.length === 0) return undefined;
-    if (Array.isArray(headers[0])) {
-      for (const pair of headers as unknown[][]) {
-        if (typeof pair[0] === 'string' && pair[0].length === 12 && pair[0].toLowerCase() === 'content-type') return pair[1];
-      }
-      return undefined;
-    }
-    for (let i = 0; i + 1 < headers.length; i += 2) {
-      const name = headers[i];
-      if (typeof name === 'string' && name.length === 12 && name.toLowerCase() === 'content-type') return headers[i + 1];
-    }
-    return undefined;
-  }
-  const h = headers as Record<string, unknown>;
-  const value = h['content-type'];
-  return value !== undefined ? value : h['Content-Type'];
-}
-
-type WriteHead = (this: MeasuredResponse, ...args: unknown[]) => unknown;
-let originalWriteHead: WriteHead | undefined;
-
-/**
- * `writeHead(status, headers)` with no header set before sends those headers without
- * keeping them (`getHeader` cannot see them): note the Content-Type for the charset family.
- * Node's own `writeHead(status)` calls (every implicit header) take the first branch only.
- */
-function patchWriteHead(): void {
-  if (originalWriteHead !== undefined) return;
-  const original = ServerResponse.prototype.writeHead as unknown as WriteHead;
-  originalWriteHead = original;
-  // Node's writeHead reads its three parameters only (never `arguments`): pass them as is.
-  const writeHead = function writeHead(this: MeasuredResponse, statusCode: unknown, reason?: unknown, obj?: unknown) {
-    if (reason !== undefined && this[START] !== undefined) {
-      try {
-        const contentType = contentTypeOfHeaders(typeof reason === 'string' ? obj : reason);
-        if (contentType !== undefined) this[WRITTEN_CONTENT_TYPE] = contentType;
-      } catch {
-        // counting never changes what the application sees
-      }
-    }
-    return original.call(this, statusCode, reason, obj);
-  };
-  ServerResponse.prototype.writeHead = writeHead as unknown as typeof ServerResponse.prototype.writeHead;
-}
-
-function unpatchWriteHead(): void {
-  if (originalWriteHead === undefined) return;
-  ServerResponse.prototype.writeHead = originalWriteHead as unknown as typeof ServerResponse.prototype.writeHead;
-  originalWriteHead = undefined;
-}
-
-/** The path part of a request URL. */
-function pathOf(url: string | undefined): string {
-  if (url === undefined) return '/';
-  const q = url.indexOf('?');
-  return q === -1 ? url : url.slice(0, q);
 }
