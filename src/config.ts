@@ -33,6 +33,8 @@ export interface Config {
   readonly host: string | undefined;
   /** Path of the metrics endpoint. */
   readonly path: string;
+  /** PROMETHEUS_METRICS_EXPORT_SERVER: open autoprom's own port (false: only `metricsHandler` serves, inside the app). */
+  readonly server: boolean;
   readonly latencyBuckets: readonly number[];
   /** Prefix `<namespace>_` on django families ('' for none). */
   readonly namespace: string;
@@ -261,6 +263,17 @@ export function parseConfig(env: Env): ParsedConfig {
     } else path = pathSetting[1];
   }
 
+  let server = true;
+  const serverSetting = firstSet(env, 'PROMETHEUS_METRICS_EXPORT_SERVER');
+  if (serverSetting !== undefined) {
+    const text = serverSetting[1].toLowerCase();
+    if (text === 'true' || text === 'false') server = text === 'true';
+    else
+      problems.push(
+        problem(serverSetting[0], serverSetting[1], 'is not a boolean (expected true or false)', "autoprom's own metrics port stays open"),
+      );
+  }
+
   // Buckets.
   let latencyBuckets = DEFAULT_LATENCY_BUCKETS;
   const bucketSetting = firstSet(env, 'PROMETHEUS_LATENCY_BUCKETS');
@@ -368,6 +381,7 @@ export function parseConfig(env: Env): ParsedConfig {
       ports,
       host,
       path,
+      server,
       latencyBuckets,
       namespace,
       excludePaths,

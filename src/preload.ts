@@ -13,8 +13,8 @@ import { errorText, warn } from './core/log';
 import { Registry } from './core/registry';
 import { installModuleHook, instrumentedModules } from './module-hook';
 import { Exposition } from './export/exposition';
+import { MetricsWorker } from './export/worker-host';
 import { createOtlpReader } from './export/otlp';
-import { startMetricsEndpoint, type MetricsEndpoint } from './export/endpoint';
 import { setRunningInstance } from './core/instance';
 
 export interface Autoprom {
@@ -23,8 +23,8 @@ export interface Autoprom {
   readonly meterProvider: MeterProvider;
   /** The Prometheus pull reader and renderer, when the prometheus exporter is on. */
   readonly exposition: Exposition | undefined;
-  /** The metrics endpoint, when it was started. */
-  readonly server: MetricsEndpoint | undefined;
+  /** The metrics endpoint (a worker thread), when the prometheus exporter is on. */
+  readonly endpoint: MetricsWorker | undefined;
 }
 
 type AreaStarter = (ctx: AreaContext) => AreaSetup;
@@ -110,16 +110,24 @@ export function start(env: NodeJS.ProcessEnv = process.env): Autoprom | undefine
 
     const readers: IMetricReader[] = [];
     let exposition: Exposition | undefined;
-    let server: MetricsEndpoint | undefined;
+    let endpoint: MetricsWorker | undefined;
     if (config.prometheus) {
       const app = appRegistries;
       exposition = new Exposition([registry], app === undefined ? undefined : (exposed) => app.collect(exposed));
       readers.push(exposition.reader);
-      server = startMetricsEndpoint({ ports: config.ports, host: config.host, path: config.path, handle: exposition.handle });
-      ctx.ownServers.add(server.server);
+      // Its server moves to a worker thread, whose HTTP traffic this thread's diagnostics channels
+      // never see; until then it is this thread's, and never the application's either.
+      endpoint = new MetricsWorker(exposition, {
+        ports: config.ports,
+        host: config.host,
+        path: config.path,
+        namespace: config.namespace,
+        listen: config.server,
+      });
+      if (endpoint.interimServer !== undefined) ctx.ownServers.add(endpoint.interimServer);
       // "Is it working?": at OTEL_LOG_LEVEL=info one line says where the endpoint listens.
       if (config.logLevel >= DiagLogLevel.INFO)
-        void server.port.then(
+        void endpoint.port.then(
           (p) => p !== undefined && warn(`metrics endpoint listening on http://${config.host ?? '0.0.0.0'}:${p}${config.path}`),
         );
     }
@@ -131,8 +139,8 @@ export function start(env: NodeJS.ProcessEnv = process.env): Autoprom | undefine
     const meterProvider = new MeterProvider({ views: otelViews, readers });
     appOtelApi.registerGlobal(withLatencyBuckets(meterProvider, config.latencyBuckets));
     registerInstrumentations({ instrumentations: [...instrumentations], meterProvider });
-    running = { config, registry, meterProvider, exposition, server };
-    setRunningInstance({ config, registry, handleScrape: exposition?.handle, renderExposition: exposition?.render.bind(exposition) });
+    running = { config, registry, meterProvider, exposition, endpoint };
+    setRunningInstance({ config, registry, handleScrape: endpoint?.handle, renderExposition: exposition?.render.bind(exposition) });
     return running;
   } catch (err) {
     warn(`could not start (the application runs on unmeasured): ${errorText(err, true)}`);

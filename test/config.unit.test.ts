@@ -71,6 +71,13 @@ describe('config: environment to one validated object', () => {
     });
   }
 
+  it('overlapping port ranges list each port once: a thousand 1-65535 ranges are 65535 ports', () => {
+    const { config, problems } = parseConfig({ PROMETHEUS_METRICS_EXPORT_PORT_RANGE: Array(1000).fill('1-65535').join(',') });
+    assert.deepEqual(problems, []);
+    assert.equal(config.ports.length, 65535);
+    assert.deepEqual([config.ports[0], config.ports[65534]], [1, 65535]);
+  });
+
   // [environment, the one exact problem line, field, the safe value it falls back to]
   const bad: Array<[Record<string, string>, string, string, unknown]> = [
     [

@@ -158,7 +158,7 @@ describe('db: namespace and latency buckets from the environment', () => {
       assert.equal(value('ap_django_db_query_duration_seconds_count', db), 7);
       assert.deepEqual(
         e.samples.filter((s) => s.name === 'ap_django_db_query_duration_seconds_bucket').map((s) => s.labels.le),
-        ['0.5', '1', '+Inf'],
+        ['0.5', '1.0', '+Inf'], // django-prometheus's bound formatting
       );
       assert.equal(value('ap_django_model_inserts_total', { model: 'ap_db_items' }), 1);
       assert.equal(value('ap_django_db_pool_max_connections', db), 5);

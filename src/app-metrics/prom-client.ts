@@ -10,14 +10,9 @@ import { InstrumentationBase, InstrumentationNodeModuleDefinition } from '@opent
 import { internalError } from '../core/log';
 import { moduleExportsOf } from '../core/patch';
 import { VERSION } from '../core/version';
+import type { PromFamily } from './prom-text';
 
-/** One family as prom-client's `getMetricsAsJSON()` gives it. */
-export interface PromFamily {
-  name: string;
-  help: string;
-  type: string;
-  values?: Array<{ value: number; labels?: Record<string, string | number>; metricName?: string }>;
-}
+export type { PromFamily } from './prom-text';
 
 interface RegistryLike {
   getMetricsAsJSON(): Promise<PromFamily[]>;
@@ -74,35 +69,4 @@ export class AppRegistriesInstrumentation extends InstrumentationBase {
     }
     return out;
   }
-}
-
-function escapeString(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
-}
-
-function valueText(value: number): string {
-  if (Number.isNaN(value)) return 'Nan';
-  if (!Number.isFinite(value)) return value < 0 ? '-Inf' : '+Inf';
-  return `${value}`;
-}
-
-/**
- * Families in prom-client's own text format, byte for byte what its `register.metrics()`
- * writes for them (HELP, TYPE, then one line per value), each family ending in a newline.
- */
-export function renderPromFamilies(families: readonly PromFamily[]): string {
-  let out = '';
-  for (const family of families) {
-    const name = escapeString(family.name);
-    out += `# HELP ${name} ${escapeString(String(family.help ?? ''))}\n# TYPE ${name} ${family.type}\n`;
-    for (const v of family.values ?? []) {
-      let labels = '';
-      for (const [k, value] of Object.entries(v.labels ?? {})) {
-        const text = typeof value === 'string' ? escapeString(value).replace(/"/g, '\\"') : String(value);
-        labels += `${labels === '' ? '' : ','}${k}="${text}"`;
-      }
-      out += `${v.metricName ?? name}${labels === '' ? '' : `{${labels}}`} ${valueText(v.value)}\n`;
-    }
-  }
-  return out;
 }
