@@ -1,4 +1,4 @@
-import type { FamilySpec, FamilyType } from './core/catalogue-types';
+import type { FamilyArea, FamilySpec, FamilyType } from './core/catalogue-types';
 
 export type { FamilySpec, FamilyType, FamilyArea, BucketSpec } from './core/catalogue-types';
 
@@ -8,26 +8,21 @@ const GC_BUCKETS = [0.001, 0.01, 0.1, 1, 2, 5] as const;
 type Row<N extends string, T extends FamilyType> = FamilySpec<N, T>;
 type Buckets = FamilySpec['buckets'];
 
-function http<N extends string, T extends FamilyType>(
-  name: N,
-  type: T,
-  help: string,
-  labels: readonly string[],
-  source: string,
-  buckets?: Buckets,
-): Row<N, T> {
-  return { name, type, help, labels, source, buckets, area: 'http', namespaced: true };
+/** A row maker for one area: the name and type literals are kept, so the catalogue types its names. */
+function rowsOf(area: FamilyArea, namespaced: boolean) {
+  return <N extends string, T extends FamilyType>(
+    name: N,
+    type: T,
+    help: string,
+    labels: readonly string[],
+    source: string,
+    buckets?: Buckets,
+  ): Row<N, T> => ({ name, type, help, labels, source, buckets, area, namespaced });
 }
-function db<N extends string, T extends FamilyType>(
-  name: N,
-  type: T,
-  help: string,
-  labels: readonly string[],
-  source: string,
-  buckets?: Buckets,
-): Row<N, T> {
-  return { name, type, help, labels, source, buckets, area: 'db', namespaced: true };
-}
+const http = rowsOf('http', true);
+const db = rowsOf('db', true);
+const rt = rowsOf('runtime', false);
+const processRow = rowsOf('process', false);
 function model<N extends string>(name: N, help: string, source: string): Row<N, 'counter'> {
   return { name, type: 'counter', help, labels: ['model'], source, area: 'models', namespaced: true };
 }
@@ -38,17 +33,7 @@ function cache<N extends string>(name: N, help: string, source: string): Row<N, 
   return { name, type: 'counter', help, labels: ['backend'], source, area: 'cache', namespaced: true };
 }
 function proc<N extends string, T extends FamilyType>(name: N, type: T, help: string, source: string): Row<N, T> {
-  return { name, type, help, labels: [], source, area: 'process', namespaced: false };
-}
-function rt<N extends string, T extends FamilyType>(
-  name: N,
-  type: T,
-  help: string,
-  labels: readonly string[],
-  source: string,
-  buckets?: Buckets,
-): Row<N, T> {
-  return { name, type, help, labels, source, buckets, area: 'runtime', namespaced: false };
+  return processRow(name, type, help, [], source);
 }
 
 /**

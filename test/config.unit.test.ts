@@ -29,6 +29,12 @@ describe('config: environment to one validated object', () => {
     [{ PROMETHEUS_METRICS_EXPORT_PORT: '65535' }, 'ports', [65535]],
     [{ PROMETHEUS_METRICS_EXPORT_PORT_RANGE: '8001-8004' }, 'ports', [8001, 8002, 8003, 8004]],
     [{ PROMETHEUS_METRICS_EXPORT_PORT_RANGE: '8001,8003' }, 'ports', [8001, 8003]],
+    [{ PROMETHEUS_METRICS_EXPORT_PORT_RANGE: '8003-8004,8001-8004,8003' }, 'ports', [8003, 8004, 8001, 8002]],
+    [
+      { PROMETHEUS_METRICS_EXPORT_PORT_RANGE: Array(1000).fill('1-65535').join(',') },
+      'ports',
+      Array.from({ length: 65535 }, (_, i) => i + 1),
+    ],
     [{ PROMETHEUS_METRICS_EXPORT_PORT_RANGE: '8001-8002,9000', PROMETHEUS_METRICS_EXPORT_PORT: '7000' }, 'ports', [8001, 8002, 9000]],
     [{ PROMETHEUS_METRICS_EXPORT_ADDRESS: '127.0.0.1' }, 'host', '127.0.0.1'],
     [{ OTEL_EXPORTER_PROMETHEUS_HOST: '::1' }, 'host', '::1'],
@@ -41,7 +47,7 @@ describe('config: environment to one validated object', () => {
     [
       { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'runtime, ioredis' },
       'instrumentations',
-      new Set(['http', 'undici', 'express', 'fastify', 'koa', 'pg', 'postgres', 'mysql2', 'sqlite']),
+      new Set(INSTRUMENTATION_NAMES.filter((n) => n !== 'runtime' && n !== 'ioredis')),
     ],
     [{ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,pg', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pg' }, 'instrumentations', new Set(['http'])],
     [{ OTEL_METRICS_EXPORTER: 'otlp' }, 'otlp', true],
@@ -69,6 +75,13 @@ describe('config: environment to one validated object', () => {
       assert.deepEqual((config as unknown as Record<string, unknown>)[field], expected);
     });
   }
+
+  it('overlapping port ranges list each port once: a thousand 1-65535 ranges are 65535 ports', () => {
+    const { config, problems } = parseConfig({ PROMETHEUS_METRICS_EXPORT_PORT_RANGE: Array(1000).fill('1-65535').join(',') });
+    assert.deepEqual(problems, []);
+    assert.equal(config.ports.length, 65535);
+    assert.deepEqual([config.ports[0], config.ports[65534]], [1, 65535]);
+  });
 
   // [environment, the one exact problem line, field, the safe value it falls back to]
   const bad: Array<[Record<string, string>, string, string, unknown]> = [

@@ -40,6 +40,8 @@ export const SEQUENCE: ReadonlyArray<[step: string, expect: Expect, error?: { co
   ['refused', { alias: 'ap_refused', connections: 2, connectionErrors: 2 }],
   ['refusedPool', { alias: 'ap_refused', connections: 1, connectionErrors: 1 }, { code: 'ECONNREFUSED' }],
   ['wrongDatabase', { alias: 'ap_no_such_db', connections: 1, connectionErrors: 1 }, { code: '3D000' }],
+  // Only what follows the last '/' of the mis-read database name is a label: never the password.
+  ['secretInUrl', { alias: 'ap_secret', connections: 1, connectionErrors: 1 }, { code: 'ECONNREFUSED' }],
   ['cleanup', { execute: 2 }],
 ];
 

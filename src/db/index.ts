@@ -1,9 +1,11 @@
 import type { Attributes } from '@opentelemetry/api';
-import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import type { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import type { IAttributesProcessor, ViewOptions } from '@opentelemetry/sdk-metrics';
-import type { AreaContext, AreaSetup } from '../core/area';
+import { createInstrumentation, type AreaContext, type AreaSetup } from '../core/area';
 import { warn } from '../core/log';
+import { family, type GaugeName } from '../catalogue';
 import { boundedView, dropView, renameView } from '../core/otel-views';
+import { exposedName } from '../core/registry';
 import { AUTOPROM_PG_METER, createPgMetricsInstrumentation } from './pg';
 import { dbErrorType } from './errors';
 import { mysqlErrorType } from './errors-mysql';
@@ -12,7 +14,15 @@ import { sqliteErrorType } from './errors-sqlite';
 import { createSqliteInstrumentation } from './sqlite';
 import { createPostgresJsInstrumentation } from './postgres-js';
 import { AUTOPROM_MIGRATIONS_METER, createMigrationsInstrumentation, MigrationWatcher } from './migrations';
-import { SqlClientMetrics } from './sql-client';
+
+import { databaseLabel, SqlClientMetrics } from './sql-client';
+
+/** autoprom's pool gauges (pg.ts), each bounded on its own. */
+const POOL_GAUGES: readonly GaugeName[] = [
+  'django_db_pool_connections',
+  'django_db_pool_pending_requests',
+  'django_db_pool_max_connections',
+];
 
 /** Meter name of @opentelemetry/instrumentation-pg (its package name). */
 export const PG_METER = '@opentelemetry/instrumentation-pg';
@@ -21,7 +31,7 @@ export const PG_METER = '@opentelemetry/instrumentation-pg';
 export const pgDurationProcessor: IAttributesProcessor = {
   process(incoming: Attributes): Attributes {
     const db = incoming['db.namespace'];
-    return { alias: typeof db === 'string' && db !== '' ? db : 'unknown', vendor: 'postgresql' };
+    return { alias: databaseLabel(db), vendor: 'postgresql' };
   },
 };
 
@@ -29,11 +39,17 @@ export const pgDurationProcessor: IAttributesProcessor = {
 export function setupPg(ctx: AreaContext): AreaSetup {
   const metrics = new SqlClientMetrics(ctx.registry, 'postgresql', dbErrorType);
   // Metrics only: no parent span is needed, no connect spans are made, no values are read.
-  const otel = new PgInstrumentation({ requireParentSpan: false, ignoreConnectSpans: true, enhancedDatabaseReporting: false });
-  disableOtelPoolCounters(otel);
+  const otel = createInstrumentation('instrumentation-pg', 'pg statement durations stay unmeasured', () => {
+    const { PgInstrumentation } = require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
+    const instrumentation = new PgInstrumentation({ requireParentSpan: false, ignoreConnectSpans: true, enhancedDatabaseReporting: false });
+    disableOtelPoolCounters(instrumentation);
+    return instrumentation;
+  });
   // Constructed second, so its module hooks run after instrumentation-pg's and its wrappers sit
   // outside instrumentation-pg's (which re-wraps, and would otherwise unwrap, what it finds).
-  const own = createPgMetricsInstrumentation(ctx, metrics, otelDurationRecorder(otel), migrationWatcherOf(ctx));
+  const own = createInstrumentation('pg', 'pg connections, statements, errors and models stay unmeasured', () =>
+    createPgMetricsInstrumentation(ctx, metrics, otel === undefined ? undefined : otelDurationRecorder(otel), migrationWatcherOf(ctx)),
+  );
 
   const otelViews: ViewOptions[] = [
     renameView('django_db_query_duration_seconds', { meterName: PG_METER, instrumentName: 'db.client.operation.duration' }, ctx.config, [
@@ -42,9 +58,11 @@ export function setupPg(ctx: AreaContext): AreaSetup {
     // Its pool counters are replaced by autoprom's gauges (see disableOtelPoolCounters).
     dropView({ meterName: PG_METER, instrumentName: 'db.client.connection.*' }),
     // autoprom's pool gauges, bounded by the configured limit like every labelled family.
-    boundedView({ meterName: AUTOPROM_PG_METER, instrumentName: '*' }, ctx.config),
+    ...POOL_GAUGES.map((name) =>
+      boundedView({ meterName: AUTOPROM_PG_METER, instrumentName: exposedName(family(name), ctx.config.namespace) }, ctx.config),
+    ),
   ];
-  return { instrumentations: [otel, own], otelViews };
+  return { instrumentations: [otel, own].filter((i) => i !== undefined), otelViews };
 }
 
 /**

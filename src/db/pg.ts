@@ -27,7 +27,7 @@ import { moduleExportsOf, originalOf, patchMethod, unpatchMethod, type AnyFuncti
 import { VERSION } from '../core/version';
 import { exposedName } from '../core/registry';
 import type { MigrationSource, MigrationWatcher } from './migrations';
-import type { DatabaseSeries, SqlClientMetrics } from './sql-client';
+import { databaseLabel, type DatabaseSeries, type SqlClientMetrics } from './sql-client';
 
 /** Meter (and instrumentation) name of autoprom's pg instrumentation: its pool gauges are recorded there. */
 export const AUTOPROM_PG_METER = 'autoprom-pg';
@@ -85,23 +85,22 @@ interface PoolLike {
 
 /** The `alias` label of a client: the database it talks to (pg resolves defaults: PGDATABASE, the user). */
 export function clientAlias(client: ClientLike): string {
-  const db = client.database ?? client.connectionParameters?.database;
-  return typeof db === 'string' && db !== '' ? db : 'unknown';
+  return databaseLabel(client.database ?? client.connectionParameters?.database);
 }
 
 /** The database a pool's clients will use, from its options, before any client exists. */
 export function poolOptionsAlias(options: PoolLike['options'], env: NodeJS.ProcessEnv = process.env): string {
-  if (typeof options?.database === 'string' && options.database !== '') return options.database;
+  if (typeof options?.database === 'string' && options.database !== '') return databaseLabel(options.database);
   if (typeof options?.connectionString === 'string') {
     try {
       const path = decodeURIComponent(new URL(options.connectionString).pathname.slice(1));
-      if (path !== '') return path;
+      if (path !== '') return databaseLabel(path);
     } catch {
       // Not a URL (a socket directory, say): fall through to pg's defaults.
     }
   }
   const fallback = env.PGDATABASE ?? (typeof options?.user === 'string' ? options.user : undefined) ?? env.PGUSER;
-  return fallback !== undefined && fallback !== '' ? fallback : 'unknown';
+  return databaseLabel(fallback);
 }
 
 /** State and patches of autoprom's pg instrumentation (the instrumentation class itself is a thin shell, below). */

@@ -10,6 +10,7 @@
  * are not counted.
  */
 import type { Instrumentation, InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
+import { hookFileToo } from '../module-hook';
 import {
   InstrumentationBase,
   InstrumentationNodeModuleDefinition as ModuleDefinition,
@@ -247,7 +248,10 @@ function hookEsmConnection(patcher: PostgresJsPatcher): void {
   if (file === undefined) return;
   try {
     const iitm = createRequire(require.resolve('@opentelemetry/instrumentation'))('import-in-the-middle') as { Hook?: HookConstructor };
-    if (typeof iitm.Hook === 'function') new iitm.Hook([file], (exports) => patcher.wrapConnectionFactory(exports));
+    if (typeof iitm.Hook === 'function') {
+      new iitm.Hook([file], (exports) => patcher.wrapConnectionFactory(exports));
+      hookFileToo(file);
+    }
   } catch (err) {
     couldNotInstrument('postgres (ES module)', 'postgres.js metrics off for ES module imports', err);
   }
