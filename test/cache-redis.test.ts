@@ -6,7 +6,7 @@
  * amounts, and the application must see the same replies and errors as without autoprom.
  */
 import { strict as assert } from 'node:assert';
-import { startApp, type RunningApp } from './helpers/child';
+import { PRELOAD_MODES, startApp, type RunningApp } from './helpers/child';
 import { delta, type Exposition } from './helpers/exposition';
 import { startRedisServers, stopServers, type RedisServers as Servers } from './helpers/redis-servers';
 import { requireRedis } from './helpers/services';
@@ -119,11 +119,9 @@ describe('cache: django_cache_* from ioredis against real Redis servers', functi
         }
       });
 
-      for (const [preload, script] of [
-        ['require', 'cache-redis.js'],
-        ['import', 'cache-redis.mjs'],
-      ] as const) {
-        it(`${preload === 'require' ? 'CommonJS app under --require' : 'ES module app under --import'}: exact counts per step, same replies and errors`, async () => {
+      for (const { preload, esm, title } of PRELOAD_MODES) {
+        const script = esm ? 'cache-redis.mjs' : 'cache-redis.js';
+        it(`${title}: exact counts per step, same replies and errors`, async () => {
           const app = await startApp(script, { preload, env: appEnv(module, servers!) });
           try {
             const first = await app.scrape();
@@ -136,11 +134,11 @@ describe('cache: django_cache_* from ioredis against real Redis servers', functi
                 assert.deepEqual(
                   moves(before, after, backend),
                   expected[backend] ?? NONE,
-                  `${module} ${preload} step ${step}: backend ${backend} [total, hits, misses, fails]; result ${JSON.stringify(result)}`,
+                  `${module} ${title} step ${step}: backend ${backend} [total, hits, misses, fails]; result ${JSON.stringify(result)}`,
                 );
               }
               if (bare !== undefined && bare.has(step))
-                assert.deepEqual(result, bare.get(step), `${module} ${preload} step ${step}: the app sees what it sees without autoprom`);
+                assert.deepEqual(result, bare.get(step), `${module} ${title} step ${step}: the app sees what it sees without autoprom`);
             }
             // No key and no value ever reaches a label.
             const text = await app.scrapeText();
