@@ -355,6 +355,13 @@ function scrapeSubjects() {
   return [
     { id: 'autoprom', label: 'autoprom (Exposition.render, serialize.ts)', file: 'autoprom.js', env: {} },
     {
+      id: 'autoprom-app-thread',
+      label:
+        "autoprom, the application thread's part since the endpoint runs in a worker (collect + post the numbers; serialization and gzip run in the worker)",
+      file: 'autoprom-app-thread.js',
+      env: {},
+    },
+    {
       id: 'autoprom-otel-serializer',
       label: "autoprom's registry through OpenTelemetry's PrometheusSerializer (the renderer before serialize.ts)",
       file: 'autoprom.js',
@@ -649,6 +656,27 @@ async function main() {
     lines.push('');
     lines.push(
       "Scrape time is the exporter's own render call (what its /metrics endpoint runs) plus encoding the body to bytes, in-process, after 3 warm-up scrapes. Heap is measured after a full GC, before and after the series are created. The real-app row is timed from the client over loopback HTTP, and its heap is what the app holds more after the traffic than before.",
+    );
+    lines.push('');
+    lines.push(
+      `### Scrape flood (10 connections scraping back to back, Prometheus 2.42's Accept and gzip; wrk -c${o.connections} on the app alongside)`,
+    );
+    lines.push('');
+    lines.push(
+      (
+        await require('./scrape-flood').floodBench({
+          reps: Math.min(o.reps, 5),
+          duration: o.duration,
+          warmup: o.warmup,
+          connections: o.connections,
+          register: REGISTER,
+          cpus: { server: undefined, load: cpus.load },
+        })
+      ).table,
+    );
+    lines.push('');
+    lines.push(
+      "Each repetition is one process: the app's requests/s alone and during the flood, in alternating order; the ratio is the median of the per-repetition ratios. The capacity ratio compares the application thread's own CPU time per request (Linux per-thread accounting), which other load on the machine does not move. The app process is not pinned (its metrics worker thread may use the other CPU), wrk and the flood client share CPU 1. `node bench/scrape-flood.js --register <other build>/register.js` measures another build the same way.",
     );
     lines.push('');
     lines.push('### Startup');

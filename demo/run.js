@@ -1,33 +1,23 @@
 // `npm start`: runs the demo service under autoprom, sends it traffic, and shows what a
 // Prometheus server would scrape. Ctrl-C stops it; `--duration N` stops after N seconds.
+//
+// Environment: PROMETHEUS_METRICS_EXPORT_PORT (metrics port, default 9464, on 127.0.0.1 unless
+// PROMETHEUS_METRICS_EXPORT_ADDRESS says otherwise), DEMO_PORT (the
+// service's own port, default any free one), DEMO_PG_PORT (PostgreSQL, default 5432), DEMO_REDIS_PORT
+// (Redis, default 6379). Every network step has a timeout: nothing here can hang.
 const { spawn } = require('node:child_process');
+const net = require('node:net');
 const path = require('node:path');
 
 const args = process.argv.slice(2);
 const durationArg = args.indexOf('--duration');
 const duration = durationArg >= 0 ? Number(args[durationArg + 1]) : Infinity;
 const metricsPort = Number(process.env.PROMETHEUS_METRICS_EXPORT_PORT || 9464);
+const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
 const root = path.join(__dirname, '..');
+const STARTUP_TIMEOUT_MS = 20000;
+const FETCH_TIMEOUT_MS = 2000;
 
-const child = spawn(process.execPath, ['--require', path.join(root, 'dist', 'register.js'), path.join(__dirname, 'service.js')], {
-  env: { ...process.env, PROMETHEUS_METRICS_EXPORT_PORT: String(metricsPort), PROMETHEUS_EXCLUDE_PATHS: '/healthz' },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-let out = '';
-child.stdout.setEncoding('utf8').on('data', (d) => {
-  out += d;
-  const m = /^READY (.*)$/m.exec(out);
-  if (m && !started) start(JSON.parse(m[1]));
-});
-child.on('exit', (code, signal) => {
-  if (!stopping) {
-    console.error(`demo service exited (${code ?? signal})`);
-    process.exit(1);
-  }
-});
-
-let started = false;
-let stopping = false;
 const TELLING = [
   /^django_http_requests_total_by_method_total/,
   /^django_http_responses_total_by_status_view_method_total/,
@@ -40,57 +30,128 @@ const TELLING = [
   /^nodejs_eventloop_lag_seconds /,
 ];
 
-function start({ port, used }) {
-  started = true;
+function fail(message) {
+  console.error(`demo: ${message}`);
+  process.exit(1);
+}
+
+/** Whether something already listens on the metrics port (then what answers there is not ours). */
+function portTaken(port) {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(true));
+    probe.listen({ port, exclusive: true }, () => probe.close(() => resolve(false)));
+  });
+}
+
+/** The exposition, if what answers on the metrics port is autoprom's endpoint; else why not. */
+async function scrape() {
+  let res;
+  try {
+    res = await fetch(metricsUrl, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+  } catch (err) {
+    return { problem: `${metricsUrl} did not answer (${err.cause?.code ?? err.name})` };
+  }
+  const text = await res.text().catch(() => '');
+  if (
+    res.status !== 200 ||
+    !(res.headers.get('content-type') ?? '').startsWith('text/plain') ||
+    !/^django_http_requests_before_middlewares_total /m.test(text)
+  ) {
+    return {
+      problem: `${metricsUrl} answered HTTP ${res.status} (${res.headers.get('content-type') ?? 'no Content-Type'}), which is not autoprom's metrics endpoint`,
+    };
+  }
+  return { text };
+}
+
+async function main() {
+  if (await portTaken(metricsPort)) {
+    fail(
+      `port ${metricsPort} is already in use by another program, so autoprom could not serve the demo's metrics there. ` +
+        `Stop that program, or pick another port: PROMETHEUS_METRICS_EXPORT_PORT=9465 npm start`,
+    );
+  }
+
+  // Its own process group: Ctrl-C reaches only this process, which then stops the service in order.
+  const child = spawn(process.execPath, ['--require', path.join(root, 'dist', 'register.js'), path.join(__dirname, 'service.js')], {
+    env: {
+      PROMETHEUS_METRICS_EXPORT_ADDRESS: '127.0.0.1',
+      ...process.env,
+      PROMETHEUS_METRICS_EXPORT_PORT: String(metricsPort),
+      PROMETHEUS_EXCLUDE_PATHS: '/healthz',
+      DEMO_EXIT_WITH_PARENT: '1',
+    },
+    stdio: ['pipe', 'pipe', 'inherit'],
+    detached: true,
+  });
+  process.on('exit', () => child.kill('SIGTERM'));
+  let stopping = false;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.once('exit', (code, signal) => {
+    if (!stopping) fail(`the demo service exited (${code ?? signal})`);
+  });
+
+  const ready = await new Promise((resolve) => {
+    let out = '';
+    const timer = setTimeout(() => fail(`the demo service did not start within ${STARTUP_TIMEOUT_MS / 1000} s`), STARTUP_TIMEOUT_MS);
+    child.stdout.setEncoding('utf8').on('data', (d) => {
+      out += d;
+      const m = /^READY (.*)$/m.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(JSON.parse(m[1]));
+      }
+    });
+  });
+
+  const first = await scrape();
+  if (first.problem !== undefined) fail(first.problem);
+
+  const { port, used } = ready;
   const base = `http://127.0.0.1:${port}`;
   console.log(`demo service on ${base} (express), running under autoprom`);
   console.log(
-    `  PostgreSQL: ${used.postgres ? 'used (orders are inserted into demo_orders)' : `not reachable on 127.0.0.1:${process.env.DEMO_PG_PORT || 5432}, so the django_db_* and django_model_* families stay empty`}`,
+    `  PostgreSQL: ${used.postgres ? 'used (orders are inserted into demo_orders)' : `${used.postgresProblem}, so the django_db_* and django_model_* families stay empty`}`,
   );
   console.log(
-    `  Redis:      ${used.redis ? 'used (products are cached under backend="demo-cache")' : `not reachable on 127.0.0.1:${process.env.DEMO_REDIS_PORT || 6379}, so the django_cache_* families stay empty`}`,
+    `  Redis:      ${used.redis ? 'used (products are cached under backend="demo-cache")' : `${used.redisProblem}, so the django_cache_* families stay empty`}`,
   );
-  console.log(`metrics: curl http://127.0.0.1:${metricsPort}/metrics   (Ctrl-C to stop)\n`);
+  console.log(`metrics: curl ${metricsUrl}   (Ctrl-C to stop)\n`);
 
+  const send = (pathname, init) =>
+    fetch(`${base}${pathname}`, { ...init, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) })
+      .then((r) => r.arrayBuffer())
+      .catch(() => {});
   let n = 0;
   const traffic = setInterval(() => {
     n++;
-    const id = 1 + (n % 45);
-    void fetch(`${base}/products/${id}?ref=demo`)
-      .then((r) => r.arrayBuffer())
-      .catch(() => {});
+    void send(`/products/${1 + (n % 45)}?ref=demo`);
     if (n % 3 === 0)
-      void fetch(`${base}/orders`, {
+      void send('/orders', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ item: `item-${n}` }),
-      })
-        .then((r) => r.arrayBuffer())
-        .catch(() => {});
-    if (n % 17 === 0)
-      void fetch(`${base}/boom`)
-        .then((r) => r.arrayBuffer())
-        .catch(() => {});
-    if (n % 5 === 0)
-      void fetch(`${base}/healthz`)
-        .then((r) => r.arrayBuffer())
-        .catch(() => {});
+      });
+    if (n % 17 === 0) void send('/boom');
+    if (n % 5 === 0) void send('/healthz');
   }, 50);
 
   const show = async () => {
-    try {
-      const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-      const lines = text.split('\n').filter((l) => TELLING.some((re) => re.test(l)));
-      console.log(
-        `--- ${new Date().toISOString()} a few lines of the exposition (${text.split('\n').filter((l) => l && !l.startsWith('#')).length} samples in all)`,
-      );
-      for (const l of lines.slice(0, 24)) console.log(l);
-      console.log('');
-    } catch (err) {
-      console.log(`(could not scrape the metrics endpoint: ${err.message})`);
+    const { text, problem } = await scrape();
+    if (problem !== undefined) {
+      if (!stopping) console.log(`(${problem})`);
+      return;
     }
+    const lines = text.split('\n').filter((l) => TELLING.some((re) => re.test(l)));
+    console.log(
+      `--- ${new Date().toISOString()} a few lines of the exposition (${text.split('\n').filter((l) => l && !l.startsWith('#')).length} samples in all)`,
+    );
+    for (const l of lines.slice(0, 24)) console.log(l);
+    console.log('');
   };
   const shower = setInterval(show, 3000);
+
   const stop = async () => {
     if (stopping) return;
     stopping = true;
@@ -98,8 +159,15 @@ function start({ port, used }) {
     clearInterval(shower);
     await show();
     child.kill('SIGTERM');
+    const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(killer);
+    console.log('demo stopped');
+    process.exit(0);
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   if (Number.isFinite(duration)) setTimeout(stop, duration * 1000);
 }
+
+main().catch((err) => fail(err.stack));

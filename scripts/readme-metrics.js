@@ -10,9 +10,10 @@ const END = '<!-- metrics:end -->';
 const AREAS = [
   ['http', 'HTTP server (django_prometheus middleware)'],
   ['http-client', 'Outgoing HTTP (beyond django)'],
-  ['db', 'Database: pg and pg-pool'],
-  ['models', 'ORM models (derived from the SQL sent through pg)'],
-  ['cache', 'Cache: ioredis, or any cache through `measureCache`'],
+  ['db', 'Database: pg, pg-pool, mysql2, better-sqlite3, node:sqlite'],
+  ['models', 'ORM models (derived from the SQL sent through pg, mysql2 and SQLite)'],
+  ['migrations', 'Migrations (opt-in: `PROMETHEUS_EXPORT_MIGRATIONS=true`)'],
+  ['cache', 'Cache: ioredis, node-redis, memjs (memcached), or any cache through `measureCache`'],
   ['process', 'Process (the names every Prometheus client uses)'],
   ['runtime', "Node.js runtime (prom-client's names)"],
 ];

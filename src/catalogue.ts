@@ -1,4 +1,4 @@
-import type { FamilySpec, FamilyType } from './core/catalogue-types';
+import type { FamilyArea, FamilySpec, FamilyType } from './core/catalogue-types';
 
 export type { FamilySpec, FamilyType, FamilyArea, BucketSpec } from './core/catalogue-types';
 
@@ -8,44 +8,32 @@ const GC_BUCKETS = [0.001, 0.01, 0.1, 1, 2, 5] as const;
 type Row<N extends string, T extends FamilyType> = FamilySpec<N, T>;
 type Buckets = FamilySpec['buckets'];
 
-function http<N extends string, T extends FamilyType>(
-  name: N,
-  type: T,
-  help: string,
-  labels: readonly string[],
-  source: string,
-  buckets?: Buckets,
-): Row<N, T> {
-  return { name, type, help, labels, source, buckets, area: 'http', namespaced: true };
+/** A row maker for one area: the name and type literals are kept, so the catalogue types its names. */
+function rowsOf(area: FamilyArea, namespaced: boolean) {
+  return <N extends string, T extends FamilyType>(
+    name: N,
+    type: T,
+    help: string,
+    labels: readonly string[],
+    source: string,
+    buckets?: Buckets,
+  ): Row<N, T> => ({ name, type, help, labels, source, buckets, area, namespaced });
 }
-function db<N extends string, T extends FamilyType>(
-  name: N,
-  type: T,
-  help: string,
-  labels: readonly string[],
-  source: string,
-  buckets?: Buckets,
-): Row<N, T> {
-  return { name, type, help, labels, source, buckets, area: 'db', namespaced: true };
-}
+const http = rowsOf('http', true);
+const db = rowsOf('db', true);
+const rt = rowsOf('runtime', false);
+const processRow = rowsOf('process', false);
 function model<N extends string>(name: N, help: string, source: string): Row<N, 'counter'> {
   return { name, type: 'counter', help, labels: ['model'], source, area: 'models', namespaced: true };
+}
+function migrations<N extends string>(name: N, help: string, source: string): Row<N, 'gauge'> {
+  return { name, type: 'gauge', help, labels: ['connection'], source, area: 'migrations', namespaced: true };
 }
 function cache<N extends string>(name: N, help: string, source: string): Row<N, 'counter'> {
   return { name, type: 'counter', help, labels: ['backend'], source, area: 'cache', namespaced: true };
 }
 function proc<N extends string, T extends FamilyType>(name: N, type: T, help: string, source: string): Row<N, T> {
-  return { name, type, help, labels: [], source, area: 'process', namespaced: false };
-}
-function rt<N extends string, T extends FamilyType>(
-  name: N,
-  type: T,
-  help: string,
-  labels: readonly string[],
-  source: string,
-  buckets?: Buckets,
-): Row<N, T> {
-  return { name, type, help, labels, source, buckets, area: 'runtime', namespaced: false };
+  return processRow(name, type, help, [], source);
 }
 
 /**
@@ -193,21 +181,21 @@ export const CATALOGUE = [
     'counter',
     'Counter of created connections by database and by vendor.',
     DB,
-    'pg Client.connect attempts, pool-created included',
+    'pg Client.connect attempts (pool-created included), mysql2 connections, SQLite databases opened',
   ),
   db(
     'django_db_new_connection_errors_total',
     'counter',
     'Counter of connection failures by database and by vendor.',
     DB,
-    'failed pg connection attempts',
+    'failed connection attempts (pg, mysql2, SQLite)',
   ),
   db(
     'django_db_execute_total',
     'counter',
     'Counter of executed statements by database and by vendor, including bulk executions.',
     DB,
-    'statements sent through pg',
+    'statements sent through pg, mysql2, better-sqlite3 and node:sqlite',
   ),
   {
     ...db(
@@ -215,7 +203,7 @@ export const CATALOGUE = [
       'counter',
       'Counter of executed statements in bulk operations by database and by vendor.',
       DB,
-      'not applicable: pg has no executemany',
+      'not applicable: no Node client has executemany',
     ),
     documentedOnly: true,
   },
@@ -224,14 +212,14 @@ export const CATALOGUE = [
     'counter',
     'Counter of execution errors by database, vendor and exception type.',
     [...DB, 'type'],
-    'failed statements, type = psycopg class of the SQLSTATE',
+    "failed statements, type = the class Django's backend raises (psycopg2's specific class by SQLSTATE, mysqlclient's, sqlite3's)",
   ),
   db(
     'django_db_query_duration_seconds',
     'histogram',
     'Histogram of query duration by database and vendor.',
     DB,
-    'OpenTelemetry db.client.operation.duration',
+    'OpenTelemetry db.client.operation.duration (pg); timed by autoprom for mysql2 and SQLite',
     'latency',
   ),
   db(
@@ -260,21 +248,37 @@ export const CATALOGUE = [
   model(
     'django_model_inserts_total',
     'Number of insert operations by model.',
-    'successful INSERT INTO <table> sent through pg by any ORM, or recordModelOperation()',
+    'successful INSERT INTO <table> sent through pg, mysql2 or SQLite by any ORM, or recordModelOperation()',
   ),
   model(
     'django_model_updates_total',
     'Number of update operations by model.',
-    'successful UPDATE <table> sent through pg by any ORM, or recordModelOperation()',
+    'successful UPDATE <table> sent through pg, mysql2 or SQLite by any ORM, or recordModelOperation()',
   ),
   model(
     'django_model_deletes_total',
     'Number of delete operations by model.',
-    'successful DELETE FROM <table> sent through pg by any ORM, or recordModelOperation()',
+    'successful DELETE FROM <table> sent through pg, mysql2 or SQLite by any ORM, or recordModelOperation()',
+  ),
+
+  // ---- Migrations (django_prometheus.migrations, opt-in: PROMETHEUS_EXPORT_MIGRATIONS=true) ----
+  migrations(
+    'django_migrations_unapplied_total',
+    'Count of unapplied migrations by database connection',
+    "the project's migration files its ORM's table does not list (Knex, Sequelize, Prisma, Drizzle, MikroORM layouts)",
+  ),
+  migrations(
+    'django_migrations_applied_total',
+    'Count of applied migrations by database connection',
+    'rows of the migration tables of Knex, Sequelize, TypeORM, Prisma, Drizzle and MikroORM',
   ),
 
   // ---- Cache (django_prometheus.cache) ----
-  cache('django_cache_get_total', 'Total get requests on cache', 'each key read (GET, GETEX, GETDEL, HGET, each key of MGET/HMGET)'),
+  cache(
+    'django_cache_get_total',
+    'Total get requests on cache',
+    'each key read (GET, GETEX, GETDEL, HGET, each key of MGET/HMGET; a memcached get; each key of a batch read)',
+  ),
   cache('django_cache_get_hits_total', 'Total hits on cache', 'reads whose reply was not nil'),
   cache('django_cache_get_misses_total', 'Total misses on cache', 'reads whose reply was nil'),
   cache('django_cache_get_fail_total', 'Total get request failures by cache', 'reads that failed (connection, timeout, error reply)'),

@@ -7,7 +7,20 @@ import { DiagLogLevel } from '@opentelemetry/api';
 
 /** Web frameworks whose route templates and errors feed the HTTP server families. */
 export const FRAMEWORK_NAMES = ['express', 'fastify', 'koa', 'next', 'hono', 'nestjs', 'hapi', 'restify'] as const;
-export const INSTRUMENTATION_NAMES = ['http', 'undici', ...FRAMEWORK_NAMES, 'pg', 'ioredis', 'runtime'] as const;
+export const INSTRUMENTATION_NAMES = [
+  'http',
+  'undici',
+  ...FRAMEWORK_NAMES,
+  'pg',
+  'postgres',
+  'mysql2',
+  'sqlite',
+  'ioredis',
+  'redis',
+  'memjs',
+  'runtime',
+  'prom-client',
+] as const;
 export type InstrumentationName = (typeof INSTRUMENTATION_NAMES)[number];
 
 export const DEFAULT_LATENCY_BUCKETS: readonly number[] = [0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 25, 50, 75];
@@ -35,6 +48,8 @@ export interface Config {
   readonly host: string | undefined;
   /** Path of the metrics endpoint. */
   readonly path: string;
+  /** PROMETHEUS_METRICS_EXPORT_SERVER: open autoprom's own port (false: only `metricsHandler` serves, inside the app). */
+  readonly server: boolean;
   readonly latencyBuckets: readonly number[];
   /** Prefix `<namespace>_` on django families ('' for none). */
   readonly namespace: string;
@@ -45,6 +60,8 @@ export interface Config {
   readonly cardinalityLimit: number;
   /** OTEL_METRIC_EXPORT_INTERVAL: milliseconds between OTLP pushes. */
   readonly exportIntervalMillis: number;
+  /** PROMETHEUS_EXPORT_MIGRATIONS=true: the migration gauges, read from the ORMs' migration tables. */
+  readonly exportMigrations: boolean;
 }
 
 export interface ParsedConfig {
@@ -87,7 +104,8 @@ export function parsePort(text: string): number | undefined {
 
 /** `8001-8050` or `8001,8003` (or a mix) as the list of ports in order, or undefined. */
 export function parsePortRange(text: string): number[] | undefined {
-  const ports: number[] = [];
+  // Each port once, in the order given: overlapping ranges never make the list longer than 65535.
+  const ports = new Set<number>();
   for (const part of text.split(',')) {
     const item = part.trim();
     const m = /^(\d+)\s*-\s*(\d+)$/.exec(item);
@@ -95,14 +113,14 @@ export function parsePortRange(text: string): number[] | undefined {
       const lo = parsePort(m[1]);
       const hi = parsePort(m[2]);
       if (lo === undefined || hi === undefined || lo > hi) return undefined;
-      for (let p = lo; p <= hi; p++) ports.push(p);
+      if (ports.size < 65535) for (let p = lo; p <= hi; p++) ports.add(p);
     } else {
       const p = parsePort(item);
       if (p === undefined) return undefined;
-      ports.push(p);
+      ports.add(p);
     }
   }
-  return ports.length > 0 ? ports : undefined;
+  return ports.size > 0 ? [...ports] : undefined;
 }
 
 /** Comma-separated, finite, strictly increasing numbers, or undefined. */
@@ -241,7 +259,16 @@ export function parseConfig(env: Env): ParsedConfig {
   let path = '/metrics';
   const pathSetting = firstSet(env, 'PROMETHEUS_METRICS_EXPORT_PATH');
   if (pathSetting !== undefined) {
-    if (!pathSetting[1].startsWith('/') || /[\s?#]/.test(pathSetting[1])) {
+    if (/[^\x20-\x7e]/.test(pathSetting[1])) {
+      problems.push(
+        problem(
+          pathSetting[0],
+          pathSetting[1],
+          'is not a path (expected ASCII characters only: percent-encode others, e.g. /m%C3%A9triques)',
+          'using /metrics',
+        ),
+      );
+    } else if (!pathSetting[1].startsWith('/') || /[\s?#]/.test(pathSetting[1])) {
       problems.push(
         problem(
           pathSetting[0],
@@ -251,6 +278,17 @@ export function parseConfig(env: Env): ParsedConfig {
         ),
       );
     } else path = pathSetting[1];
+  }
+
+  let server = true;
+  const serverSetting = firstSet(env, 'PROMETHEUS_METRICS_EXPORT_SERVER');
+  if (serverSetting !== undefined) {
+    const text = serverSetting[1].toLowerCase();
+    if (text === 'true' || text === 'false') server = text === 'true';
+    else
+      problems.push(
+        problem(serverSetting[0], serverSetting[1], 'is not a boolean (expected true or false)', "autoprom's own metrics port stays open"),
+      );
   }
 
   // Buckets.
@@ -274,7 +312,26 @@ export function parseConfig(env: Env): ParsedConfig {
   let namespace = '';
   const nsSetting = firstSet(env, 'PROMETHEUS_METRIC_NAMESPACE');
   if (nsSetting !== undefined) {
-    if (!NAMESPACE_RE.test(nsSetting[1])) {
+    const ns = nsSetting[1];
+    if (NAMESPACE_RE.test(ns) && ns.startsWith('_')) {
+      problems.push(
+        problem(
+          nsSetting[0],
+          ns,
+          'is not a metric name prefix (expected it to start with a letter: names starting with _ are reserved)',
+          'no namespace is used',
+        ),
+      );
+    } else if (NAMESPACE_RE.test(ns) && (ns.includes('__') || ns.endsWith('_'))) {
+      problems.push(
+        problem(
+          nsSetting[0],
+          ns,
+          'is not a metric name prefix (expected single _ between letters and digits, not at the end: the exposition folds __ into _)',
+          'no namespace is used',
+        ),
+      );
+    } else if (!NAMESPACE_RE.test(ns)) {
       problems.push(
         problem(
           nsSetting[0],
@@ -333,6 +390,15 @@ export function parseConfig(env: Env): ParsedConfig {
     problems,
   );
 
+  const migrationsSetting = firstSet(env, 'PROMETHEUS_EXPORT_MIGRATIONS');
+  const migrationsText = migrationsSetting?.[1].toLowerCase();
+  if (migrationsSetting !== undefined && migrationsText !== 'true' && migrationsText !== 'false') {
+    problems.push(
+      problem(migrationsSetting[0], migrationsSetting[1], 'is not a boolean (expected true or false)', 'migration metrics off'),
+    );
+  }
+  const exportMigrations = migrationsText === 'true';
+
   return {
     config: {
       disabled,
@@ -341,6 +407,7 @@ export function parseConfig(env: Env): ParsedConfig {
       ports,
       host,
       path,
+      server,
       latencyBuckets,
       namespace,
       excludePaths,
@@ -348,6 +415,7 @@ export function parseConfig(env: Env): ParsedConfig {
       logLevel,
       cardinalityLimit,
       exportIntervalMillis,
+      exportMigrations,
     },
     problems,
   };

@@ -3,15 +3,18 @@
  * instrumentations created before the application loads its modules, one MeterProvider
  * with the catalogue's Views, and the readers (Prometheus endpoint, OTLP push).
  */
-import { diag, metrics, type DiagLogger } from '@opentelemetry/api';
+import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
 import { MeterProvider, type IMetricReader, type ViewOptions } from '@opentelemetry/sdk-metrics';
 import { FRAMEWORK_NAMES, parseConfig, type Config, type InstrumentationName } from './config';
-import type { AreaContext, AreaSetup } from './core/area';
+import { createInstrumentation, type AreaContext, type AreaSetup } from './core/area';
+import type { AppRegistriesInstrumentation } from './app-metrics/prom-client';
 import { errorText, warn } from './core/log';
 import { Registry } from './core/registry';
+import { installModuleHook, instrumentedModules } from './module-hook';
 import { Exposition } from './export/exposition';
-import { startMetricsEndpoint, type MetricsEndpoint } from './export/endpoint';
+import { MetricsWorker } from './export/worker-host';
+import { createOtlpReader } from './export/otlp';
 import { setRunningInstance } from './core/instance';
 
 export interface Autoprom {
@@ -20,8 +23,8 @@ export interface Autoprom {
   readonly meterProvider: MeterProvider;
   /** The Prometheus pull reader and renderer, when the prometheus exporter is on. */
   readonly exposition: Exposition | undefined;
-  /** The metrics endpoint, when it was started. */
-  readonly server: MetricsEndpoint | undefined;
+  /** The metrics endpoint (a worker thread), when the prometheus exporter is on. */
+  readonly endpoint: MetricsWorker | undefined;
 }
 
 type AreaStarter = (ctx: AreaContext) => AreaSetup;
@@ -29,8 +32,13 @@ type AreaStarter = (ctx: AreaContext) => AreaSetup;
 /** Each area, loaded only when one of its instrumentations is enabled (keeps startup lean). */
 const AREAS: ReadonlyArray<{ names: readonly InstrumentationName[]; load: () => AreaStarter }> = [
   { names: ['http', 'undici', ...FRAMEWORK_NAMES], load: () => (require('./http') as typeof import('./http')).setupHttp },
+  // Before the SQL clients: they tell the migration gauges which databases the application uses.
+  { names: ['pg', 'postgres', 'mysql2', 'sqlite'], load: () => (require('./db') as typeof import('./db')).setupMigrations },
   { names: ['pg'], load: () => (require('./db') as typeof import('./db')).setupPg },
-  { names: ['ioredis'], load: () => (require('./cache') as typeof import('./cache')).setupRedis },
+  { names: ['postgres'], load: () => (require('./db') as typeof import('./db')).setupPostgresJs },
+  { names: ['mysql2'], load: () => (require('./db') as typeof import('./db')).setupMysql2 },
+  { names: ['sqlite'], load: () => (require('./db') as typeof import('./db')).setupSqlite },
+  { names: ['ioredis', 'redis', 'memjs'], load: () => (require('./cache') as typeof import('./cache')).setupCache },
   { names: ['runtime'], load: () => (require('./runtime') as typeof import('./runtime')).setupRuntime },
 ];
 
@@ -82,40 +90,65 @@ export function start(env: NodeJS.ProcessEnv = process.env): Autoprom | undefine
       }
     }
 
+    // The application's own prom-client / @prometheus-io/client registries, on the same endpoint.
+    let appRegistries: AppRegistriesInstrumentation | undefined;
+    if (config.instrumentations.has('prom-client')) {
+      appRegistries = createInstrumentation('prom-client', "the application's own prom-client metrics stay off autoprom's endpoint", () => {
+        const { AppRegistriesInstrumentation } = require('./app-metrics/prom-client') as typeof import('./app-metrics/prom-client');
+        return new AppRegistriesInstrumentation();
+      });
+      if (appRegistries !== undefined) instrumentations.push(appRegistries);
+    }
+
+    // The application's own OpenTelemetry instruments: on autoprom's provider, unless it brings its own SDK.
+    const { AppOtelApiInstrumentation, withLatencyBuckets } = require('./app-metrics/otel-api') as typeof import('./app-metrics/otel-api');
+    const appOtelApi = new AppOtelApiInstrumentation();
+    instrumentations.push(appOtelApi);
+
+    // ES module imports of what the instrumentations patch, whichever preload flag was used.
+    const modules = instrumentedModules(instrumentations);
+    try {
+      installModuleHook(modules);
+    } catch (err) {
+      warn(`could not install the ES module hook (ES module imports of ${modules.join(', ')} stay unmeasured): ${errorText(err)}`);
+    }
+
     const readers: IMetricReader[] = [];
     let exposition: Exposition | undefined;
-    let server: MetricsEndpoint | undefined;
+    let endpoint: MetricsWorker | undefined;
     if (config.prometheus) {
-      exposition = new Exposition([registry]);
+      const app = appRegistries;
+      exposition = new Exposition([registry], app === undefined ? undefined : (exposed) => app.collect(exposed));
       readers.push(exposition.reader);
-      server = startMetricsEndpoint({ ports: config.ports, host: config.host, path: config.path, handle: exposition.handle });
-      ctx.ownServers.add(server.server);
+      // Its server moves to a worker thread, whose HTTP traffic this thread's diagnostics channels
+      // never see; until then it is this thread's, and never the application's either.
+      endpoint = new MetricsWorker(exposition, {
+        ports: config.ports,
+        host: config.host,
+        path: config.path,
+        namespace: config.namespace,
+        listen: config.server,
+      });
+      if (endpoint.interimServer !== undefined) ctx.ownServers.add(endpoint.interimServer);
+      // "Is it working?": at OTEL_LOG_LEVEL=info one line says where the endpoint listens.
+      if (config.logLevel >= DiagLogLevel.INFO)
+        void endpoint.port.then(
+          (p) => p !== undefined && warn(`metrics endpoint listening on http://${config.host ?? '0.0.0.0'}:${p}${config.path}`),
+        );
     }
     if (config.otlp) {
-      const otlp = loadOtlpReader(registry, config.exportIntervalMillis);
+      const otlp = createOtlpReader(registry, config.exportIntervalMillis);
       if (otlp !== undefined) readers.push(otlp);
     }
 
     const meterProvider = new MeterProvider({ views: otelViews, readers });
-    metrics.setGlobalMeterProvider(meterProvider);
+    appOtelApi.registerGlobal(withLatencyBuckets(meterProvider, config.latencyBuckets));
     registerInstrumentations({ instrumentations: [...instrumentations], meterProvider });
-    running = { config, registry, meterProvider, exposition, server };
-    setRunningInstance({ config, registry, handleScrape: exposition?.handle });
+    running = { config, registry, meterProvider, exposition, endpoint };
+    setRunningInstance({ config, registry, handleScrape: endpoint?.handle, renderExposition: exposition?.render.bind(exposition) });
     return running;
   } catch (err) {
     warn(`could not start (the application runs on unmeasured): ${errorText(err, true)}`);
-    return undefined;
-  }
-}
-
-function loadOtlpReader(registry: Registry, exportIntervalMillis: number): IMetricReader | undefined {
-  try {
-    const { OTLPMetricExporter } =
-      require('@opentelemetry/exporter-metrics-otlp-http') as typeof import('@opentelemetry/exporter-metrics-otlp-http');
-    const { PeriodicExportingMetricReader } = require('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
-    return new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter(), exportIntervalMillis, metricProducers: [registry] });
-  } catch (err) {
-    warn(`OTEL_METRICS_EXPORTER=otlp: could not start the OTLP exporter: ${errorText(err)}`);
     return undefined;
   }
 }

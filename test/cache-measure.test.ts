@@ -4,7 +4,7 @@ import { startApp, type RunningApp } from './helpers/child';
 import { delta } from './helpers/exposition';
 
 const FAMILIES = ['django_cache_get_total', 'django_cache_get_hits_total', 'django_cache_get_misses_total', 'django_cache_get_fail_total'];
-const EXPECTED_REPLY = [1, null, true, 'x', null, 'cache down'];
+const EXPECTED_REPLY = [1, null, true, 'x', null, 'cache down', ['1', null, '1'], ['1', null], '1'];
 
 async function run(app: RunningApp): Promise<unknown> {
   const res = await fetch(`http://127.0.0.1:${(app.ready as { port: number }).port}/`);
@@ -28,6 +28,8 @@ describe('cache: measureCache in an application', () => {
         assert.deepEqual(moves('locmem'), [4, 2, 2, 0]);
         assert.deepEqual(moves('remote'), [4, 2, 2, 0]);
         assert.deepEqual(moves('broken'), [2, 0, 0, 2]);
+        // Per request: get(['a', 'b', 'a']) 2 hits 1 miss, getMany(['a', 'b']) 1 and 1, get('a') 1 hit.
+        assert.deepEqual(moves('keyv'), [12, 8, 4, 0]);
         assert.equal(app.stderr(), '');
       } finally {
         await app.stop();

@@ -202,3 +202,64 @@ describe('measureCache (unit)', () => {
     assert.equal(sum, 10);
   });
 });
+
+describe('measureCache batch reads (unit)', () => {
+  it('keyv: get([...]) and getMany count each key once (get([...]) calls getMany inside)', async () => {
+    const { registry, counts } = fresh();
+    // Real keyv, in memory.
+    const { Keyv } = await import('keyv');
+    const kv = measureCacheInto(new Keyv(), 'keyv', () => cacheSeries(registry, 'keyv'));
+    await kv.set('a', 'x');
+    await kv.set('c', 'z');
+    assert.deepEqual(await kv.get(['a', 'b', 'c']), ['x', undefined, 'z']);
+    assert.deepEqual(counts('keyv'), [3, 2, 1, 0]);
+    assert.deepEqual(await kv.getMany(['a', 'b']), ['x', undefined]);
+    assert.deepEqual(counts('keyv'), [5, 3, 2, 0]);
+    assert.equal(await kv.get('a'), 'x');
+    assert.deepEqual(counts('keyv'), [6, 4, 2, 0]);
+  });
+
+  it('an mget-style method: synchronous object replies, throws fail each key, other methods untouched', () => {
+    const { registry, counts } = fresh();
+    const data = new Map<string, number>([['a', 1]]);
+    const nodeCacheLike = {
+      get: (k: string) => data.get(k),
+      mget(keys: string[]): Record<string, number> {
+        if (keys.includes('boom')) throw new Error('down');
+        const out: Record<string, number> = {};
+        for (const k of keys) if (data.has(k)) out[k] = data.get(k)!;
+        return out;
+      },
+      keys: () => [...data.keys()],
+    };
+    const measured = measureCacheInto(nodeCacheLike, 'nodecache', () => cacheSeries(registry, 'nodecache'));
+    assert.deepEqual(measured.mget(['a', 'b']), { a: 1 });
+    assert.deepEqual(counts('nodecache'), [2, 1, 1, 0]);
+    assert.throws(() => measured.mget(['a', 'boom', 'c']), /down/);
+    assert.deepEqual(counts('nodecache'), [5, 1, 1, 3]);
+    assert.deepEqual(measured.keys(), ['a']);
+    assert.deepEqual(counts('nodecache'), [5, 1, 1, 3]);
+  });
+
+  it('a rejected batch fails each key; a frozen cache with inherited batch methods is measured through the Proxy', async () => {
+    const { registry, counts } = fresh();
+    const down = { get: () => Promise.resolve(undefined), getMany: () => Promise.reject(new Error('down')) };
+    const m = measureCacheInto(down, 'down', () => cacheSeries(registry, 'down'));
+    await assert.rejects(m.getMany(), /down/);
+    assert.deepEqual(counts('down'), [1, 0, 0, 1]);
+    await assert.rejects((m.getMany as (keys: string[]) => Promise<unknown>)(['a', 'b']), /down/);
+    assert.deepEqual(counts('down'), [3, 0, 0, 3]);
+
+    class Store {
+      get(k: string): string | undefined {
+        return k === 'a' ? 'x' : undefined;
+      }
+      getMany(keys: string[]): Array<string | undefined> {
+        return keys.map((k) => this.get(k));
+      }
+    }
+    const frozen = measureCacheInto(Object.freeze(new Store()), 'frozen', () => cacheSeries(registry, 'frozen'));
+    assert.deepEqual(frozen.getMany(['a', 'b', 'a']), ['x', undefined, 'x']);
+    assert.deepEqual(counts('frozen'), [3, 2, 1, 0], 'getMany counted once, its inner get() calls not again');
+  });
+});

@@ -6,12 +6,9 @@
  * amounts, and the application must see the same replies and errors as without autoprom.
  */
 import { strict as assert } from 'node:assert';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
-import { freePort, startApp, type RunningApp } from './helpers/child';
+import { PRELOAD_MODES, startApp, type RunningApp } from './helpers/child';
 import { delta, type Exposition } from './helpers/exposition';
+import { startRedisServers, stopServers, type RedisServers as Servers } from './helpers/redis-servers';
 import { requireRedis } from './helpers/services';
 
 const FAMILIES = [
@@ -62,83 +59,6 @@ const SCRIPT: ReadonlyArray<{ step: string; moves: Partial<Record<Backend, Moves
 /** Steps whose replies and errors must be identical with and without autoprom. */
 const COMPARED = SCRIPT.map((s) => s.step).filter((s) => s !== 'cluster' && s !== 'clusterMoved');
 
-// ---------------------------------------------------------------------------------------
-// Private Redis servers, started from the test in a temporary directory and stopped by pid.
-
-interface Servers {
-  dir: string;
-  privatePort: number;
-  clusterPorts: number[];
-  procs: ChildProcess[];
-}
-
-function redisServer(dir: string, port: number, extra: string[]): ChildProcess {
-  return spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extra],
-    { stdio: 'ignore' },
-  );
-}
-
-function cli(port: number, ...args: string[]): string {
-  const r = spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { encoding: 'utf8', timeout: 20000 });
-  return `${r.stdout ?? ''}${r.stderr ?? ''}`;
-}
-
-async function until(what: string, ok: () => boolean, ms = 20000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function startServers(): Promise<Servers> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'autoprom-cache-'));
-  const procs: ChildProcess[] = [];
-  const privatePort = await freePort();
-  procs.push(redisServer(dir, privatePort, ['--enable-debug-command', 'local']));
-  const clusterPorts: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    const port = await freePort();
-    clusterPorts.push(port);
-    procs.push(
-      redisServer(dir, port, ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000']),
-    );
-  }
-  for (const port of [privatePort, ...clusterPorts]) await until(`redis-server on ${port}`, () => cli(port, 'ping').includes('PONG'));
-  const created = cli(
-    clusterPorts[0],
-    '--cluster',
-    'create',
-    ...clusterPorts.map((p) => `127.0.0.1:${p}`),
-    '--cluster-replicas',
-    '0',
-    '--cluster-yes',
-  );
-  if (!created.includes('All 16384 slots covered')) throw new Error(`redis-cli --cluster create failed:\n${created}`);
-  for (const port of clusterPorts)
-    await until(`cluster_state:ok on ${port}`, () => cli(port, 'cluster', 'info').includes('cluster_state:ok'));
-  return { dir, privatePort, clusterPorts, procs };
-}
-
-async function stopServers(s: Servers | undefined): Promise<void> {
-  if (s === undefined) return;
-  await Promise.all(
-    s.procs.map(
-      (p) =>
-        new Promise<void>((resolve) => {
-          if (p.exitCode !== null || p.signalCode !== null) return resolve();
-          p.once('exit', () => resolve());
-          p.kill('SIGTERM');
-        }),
-    ),
-  );
-  rmSync(s.dir, { recursive: true, force: true });
-}
-
-// ---------------------------------------------------------------------------------------
-
 async function runStep(app: RunningApp, step: string): Promise<unknown> {
   const port = (app.ready as { port: number }).port;
   const res = await fetch(`http://127.0.0.1:${port}/step/${step}`, { method: 'POST' });
@@ -164,7 +84,7 @@ describe('cache: django_cache_* from ioredis against real Redis servers', functi
 
   before(async function () {
     await requireRedis();
-    servers = await startServers();
+    servers = await startRedisServers();
   });
   after(async () => stopServers(servers));
 
@@ -191,18 +111,17 @@ describe('cache: django_cache_* from ioredis against real Redis servers', functi
           await runStep(app, 'setup');
           const replies = await runStep(app, 'get');
           if (bare !== undefined) assert.deepEqual(replies, bare.get('get'));
+          // The cache families exist (node-redis and memjs stay on), but ioredis moved no series.
           const text = await app.scrapeText();
-          assert.ok(!text.includes('django_cache_'), 'no cache family');
+          assert.ok(!text.split('\n').some((l) => l.startsWith('django_cache_')), 'no cache series');
         } finally {
           await app.stop();
         }
       });
 
-      for (const [preload, script] of [
-        ['require', 'cache-redis.js'],
-        ['import', 'cache-redis.mjs'],
-      ] as const) {
-        it(`${preload === 'require' ? 'CommonJS app under --require' : 'ES module app under --import'}: exact counts per step, same replies and errors`, async () => {
+      for (const { preload, esm, title } of PRELOAD_MODES) {
+        const script = esm ? 'cache-redis.mjs' : 'cache-redis.js';
+        it(`${title}: exact counts per step, same replies and errors`, async () => {
           const app = await startApp(script, { preload, env: appEnv(module, servers!) });
           try {
             const first = await app.scrape();
@@ -215,11 +134,11 @@ describe('cache: django_cache_* from ioredis against real Redis servers', functi
                 assert.deepEqual(
                   moves(before, after, backend),
                   expected[backend] ?? NONE,
-                  `${module} ${preload} step ${step}: backend ${backend} [total, hits, misses, fails]; result ${JSON.stringify(result)}`,
+                  `${module} ${title} step ${step}: backend ${backend} [total, hits, misses, fails]; result ${JSON.stringify(result)}`,
                 );
               }
               if (bare !== undefined && bare.has(step))
-                assert.deepEqual(result, bare.get(step), `${module} ${preload} step ${step}: the app sees what it sees without autoprom`);
+                assert.deepEqual(result, bare.get(step), `${module} ${title} step ${step}: the app sees what it sees without autoprom`);
             }
             // No key and no value ever reaches a label.
             const text = await app.scrapeText();

@@ -18,6 +18,7 @@ describe('config: environment to one validated object', () => {
     assert.equal(config.logLevel, DiagLogLevel.WARN);
     assert.equal(config.cardinalityLimit, 2000);
     assert.equal(config.exportIntervalMillis, 60000);
+    assert.equal(config.exportMigrations, false);
   });
 
   // [environment, field, expected value]
@@ -28,6 +29,12 @@ describe('config: environment to one validated object', () => {
     [{ PROMETHEUS_METRICS_EXPORT_PORT: '65535' }, 'ports', [65535]],
     [{ PROMETHEUS_METRICS_EXPORT_PORT_RANGE: '8001-8004' }, 'ports', [8001, 8002, 8003, 8004]],
     [{ PROMETHEUS_METRICS_EXPORT_PORT_RANGE: '8001,8003' }, 'ports', [8001, 8003]],
+    [{ PROMETHEUS_METRICS_EXPORT_PORT_RANGE: '8003-8004,8001-8004,8003' }, 'ports', [8003, 8004, 8001, 8002]],
+    [
+      { PROMETHEUS_METRICS_EXPORT_PORT_RANGE: Array(1000).fill('1-65535').join(',') },
+      'ports',
+      Array.from({ length: 65535 }, (_, i) => i + 1),
+    ],
     [{ PROMETHEUS_METRICS_EXPORT_PORT_RANGE: '8001-8002,9000', PROMETHEUS_METRICS_EXPORT_PORT: '7000' }, 'ports', [8001, 8002, 9000]],
     [{ PROMETHEUS_METRICS_EXPORT_ADDRESS: '127.0.0.1' }, 'host', '127.0.0.1'],
     [{ OTEL_EXPORTER_PROMETHEUS_HOST: '::1' }, 'host', '::1'],
@@ -40,7 +47,7 @@ describe('config: environment to one validated object', () => {
     [
       { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'runtime, ioredis' },
       'instrumentations',
-      new Set(['http', 'undici', 'express', 'fastify', 'koa', 'next', 'hono', 'nestjs', 'hapi', 'restify', 'pg']),
+      new Set(INSTRUMENTATION_NAMES.filter((n) => n !== 'runtime' && n !== 'ioredis')),
     ],
     [{ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,pg', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pg' }, 'instrumentations', new Set(['http'])],
     [{ OTEL_METRICS_EXPORTER: 'otlp' }, 'otlp', true],
@@ -56,6 +63,10 @@ describe('config: environment to one validated object', () => {
     [{ OTEL_LOG_LEVEL: 'NONE' }, 'logLevel', DiagLogLevel.NONE],
     [{ PROMETHEUS_METRICS_CARDINALITY_LIMIT: '50' }, 'cardinalityLimit', 50],
     [{ OTEL_METRIC_EXPORT_INTERVAL: '15000' }, 'exportIntervalMillis', 15000],
+    [{ PROMETHEUS_EXPORT_MIGRATIONS: 'true' }, 'exportMigrations', true],
+    [{ PROMETHEUS_EXPORT_MIGRATIONS: 'True' }, 'exportMigrations', true],
+    [{ PROMETHEUS_EXPORT_MIGRATIONS: 'false' }, 'exportMigrations', false],
+    [{ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'mysql2,sqlite' }, 'instrumentations', new Set(['mysql2', 'sqlite'])],
   ];
   for (const [env, field, expected] of good) {
     it(`${JSON.stringify(env)} gives ${field} = ${JSON.stringify(expected instanceof Set ? [...expected] : expected)}`, () => {
@@ -64,6 +75,13 @@ describe('config: environment to one validated object', () => {
       assert.deepEqual((config as unknown as Record<string, unknown>)[field], expected);
     });
   }
+
+  it('overlapping port ranges list each port once: a thousand 1-65535 ranges are 65535 ports', () => {
+    const { config, problems } = parseConfig({ PROMETHEUS_METRICS_EXPORT_PORT_RANGE: Array(1000).fill('1-65535').join(',') });
+    assert.deepEqual(problems, []);
+    assert.equal(config.ports.length, 65535);
+    assert.deepEqual([config.ports[0], config.ports[65534]], [1, 65535]);
+  });
 
   // [environment, the one exact problem line, field, the safe value it falls back to]
   const bad: Array<[Record<string, string>, string, string, unknown]> = [
@@ -129,13 +147,13 @@ describe('config: environment to one validated object', () => {
     ],
     [
       { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,mongo' },
-      'autoprom: OTEL_NODE_ENABLED_INSTRUMENTATIONS="mongo" is not an instrumentation (expected a comma list of http, undici, express, fastify, koa, next, hono, nestjs, hapi, restify, pg, ioredis, runtime); that name is ignored',
+      `autoprom: OTEL_NODE_ENABLED_INSTRUMENTATIONS="mongo" is not an instrumentation (expected a comma list of ${INSTRUMENTATION_NAMES.join(', ')}); that name is ignored`,
       'instrumentations',
       new Set(['http']),
     ],
     [
-      { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'redis' },
-      'autoprom: OTEL_NODE_DISABLED_INSTRUMENTATIONS="redis" is not an instrumentation (expected a comma list of http, undici, express, fastify, koa, next, hono, nestjs, hapi, restify, pg, ioredis, runtime); that name is ignored',
+      { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'memcache' },
+      `autoprom: OTEL_NODE_DISABLED_INSTRUMENTATIONS="memcache" is not an instrumentation (expected a comma list of ${INSTRUMENTATION_NAMES.join(', ')}); that name is ignored`,
       'instrumentations',
       new Set(INSTRUMENTATION_NAMES),
     ],
@@ -180,6 +198,12 @@ describe('config: environment to one validated object', () => {
       'autoprom: OTEL_METRIC_EXPORT_INTERVAL="15s" is not an interval (expected a whole number of milliseconds from 1 to 2147483647); using 60000',
       'exportIntervalMillis',
       60000,
+    ],
+    [
+      { PROMETHEUS_EXPORT_MIGRATIONS: 'yes' },
+      'autoprom: PROMETHEUS_EXPORT_MIGRATIONS="yes" is not a boolean (expected true or false); migration metrics off',
+      'exportMigrations',
+      false,
     ],
     [
       { OTEL_METRIC_EXPORT_INTERVAL: '0' },

@@ -8,6 +8,8 @@ describe('db: alias label', () => {
     assert.equal(clientAlias({ connectionParameters: { database: 'shop' } }), 'shop');
     assert.equal(clientAlias({ database: '' }), 'unknown');
     assert.equal(clientAlias({}), 'unknown');
+    // What pg makes of postgres://user:1234/SECRETPW2@127.0.0.1:5439/test: host user, port 1234, this database.
+    assert.equal(clientAlias({ database: 'SECRETPW2@127.0.0.1:5439/test' }), 'test');
   });
 
   const pools: Array<[string, Parameters<typeof poolOptionsAlias>[0], NodeJS.ProcessEnv, string]> = [
@@ -19,6 +21,14 @@ describe('db: alias label', () => {
     ['no database: PGUSER', {}, { PGUSER: 'bob' }, 'bob'],
     ['not a URL', { connectionString: '/var/run/postgresql' }, {}, 'unknown'],
     ['nothing', undefined, {}, 'unknown'],
+    [
+      'a password with / read as the path: never the password',
+      { connectionString: 'postgres://user:1234/SECRETPW2@127.0.0.1:5439/test' },
+      {},
+      'test',
+    ],
+    ['a database option that carries a credential', { database: 'SECRET@127.0.0.1:5439' }, {}, 'unknown'],
+    ['a long name is cut to 100 characters', { database: 'd'.repeat(300) }, {}, 'd'.repeat(100)],
   ];
   for (const [what, options, env, expected] of pools) {
     it(`a pool before its first client: ${what} → ${expected}`, () => assert.equal(poolOptionsAlias(options, env), expected));

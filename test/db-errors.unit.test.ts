@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { dbErrorType, sqlstateErrorClass } from '../src/db/errors';
+import { dbErrorType, sqlstateErrorClass, sqlstateSpecificErrorClass } from '../src/db/errors';
 
-describe('db: SQLSTATE to psycopg class', () => {
+describe('db: SQLSTATE to psycopg base class', () => {
   const table: Array<[string, string | undefined]> = [
     ['23505', 'IntegrityError'], // unique_violation
     ['23503', 'IntegrityError'], // foreign_key_violation
@@ -36,8 +36,40 @@ describe('db: SQLSTATE to psycopg class', () => {
     it(`${JSON.stringify(code)} → ${expected}`, () => assert.equal(sqlstateErrorClass(code), expected));
   }
 
+  // The specific psycopg2 class (psycopg2.errors), else the base class above.
+  const specific: Array<[string, string | undefined]> = [
+    ['23505', 'UniqueViolation'],
+    ['23503', 'ForeignKeyViolation'],
+    ['23502', 'NotNullViolation'],
+    ['42P01', 'UndefinedTable'],
+    ['42601', 'SyntaxError'],
+    ['42703', 'UndefinedColumn'],
+    ['22012', 'DivisionByZero'],
+    ['22P02', 'InvalidTextRepresentation'],
+    ['08006', 'ConnectionFailure'],
+    ['53300', 'TooManyConnections'],
+    ['57014', 'QueryCanceled'],
+    ['40001', 'SerializationFailure'],
+    ['40P01', 'DeadlockDetected'],
+    ['0A000', 'FeatureNotSupported'],
+    ['3D000', 'InvalidCatalogName'],
+    ['25P02', 'InFailedSqlTransaction'],
+    ['P0001', 'RaiseException'],
+    ['38002', 'ModifyingSqlDataNotPermittedExt'], // psycopg2's name: 2F002 has the same condition name
+    ['2F002', 'ModifyingSqlDataNotPermitted'],
+    ['XX000', 'InternalError'],
+    ['23999', 'IntegrityError'], // no condition of its own: the base class
+    ['42ZZZ', 'ProgrammingError'],
+    ['ZZ000', 'InternalError'],
+    ['ECONNREFUSED', undefined],
+  ];
+  for (const [code, expected] of specific) {
+    it(`specific ${JSON.stringify(code)} → ${expected}`, () => assert.equal(sqlstateSpecificErrorClass(code), expected));
+  }
+
   const errors: Array<[string, unknown, string]> = [
-    ['server error with SQLSTATE', Object.assign(new Error('duplicate key'), { code: '23505' }), 'IntegrityError'],
+    ['server error with SQLSTATE', Object.assign(new Error('duplicate key'), { code: '23505' }), 'UniqueViolation'],
+    ['server error with a SQLSTATE of no condition', Object.assign(new Error('x'), { code: '23999' }), 'IntegrityError'],
     ['socket error', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }), 'OperationalError'],
     ['lost connection', new Error('Connection terminated unexpectedly'), 'OperationalError'],
     ['read timeout', new Error('Query read timeout'), 'OperationalError'],

@@ -27,10 +27,11 @@ export const SEQUENCE: ReadonlyArray<[step: string, expect: Expect, error?: { co
   ['withInsert', { execute: 2, inserts: { ap_db_items: 2 }, deletes: { ap_db_items: 1 } }],
   ['multiStatement', { execute: 1, inserts: { ap_db_items: 1 }, updates: { ap_db_items: 1 }, deletes: { ap_db_items: 1 } }],
   ['upsert', { execute: 1, inserts: { ap_db_items: 1 } }],
-  ['uniqueViolation', { execute: 1, errors: { IntegrityError: 1 } }, { code: '23505' }],
-  ['undefinedTable', { execute: 1, errors: { ProgrammingError: 1 } }, { code: '42P01' }],
-  ['syntaxError', { execute: 1, errors: { ProgrammingError: 1 } }, { code: '42601' }],
-  ['divisionByZero', { execute: 1, errors: { DataError: 1 } }, { code: '22012' }],
+  // `type` is the specific psycopg2 class django-prometheus shows (base classes IntegrityError, ProgrammingError, DataError).
+  ['uniqueViolation', { execute: 1, errors: { UniqueViolation: 1 } }, { code: '23505' }],
+  ['undefinedTable', { execute: 1, errors: { UndefinedTable: 1 } }, { code: '42P01' }],
+  ['syntaxError', { execute: 1, errors: { SyntaxError: 1 } }, { code: '42601' }],
+  ['divisionByZero', { execute: 1, errors: { DivisionByZero: 1 } }, { code: '22012' }],
   ['bareClient', { connections: 1, execute: 2, deletes: { ap_db_items: 1 } }],
   ['bareClientCallback', { connections: 1 }],
   // pool.query released its client with the error above (pg-pool then drops it): a new connection.
@@ -39,6 +40,8 @@ export const SEQUENCE: ReadonlyArray<[step: string, expect: Expect, error?: { co
   ['refused', { alias: 'ap_refused', connections: 2, connectionErrors: 2 }],
   ['refusedPool', { alias: 'ap_refused', connections: 1, connectionErrors: 1 }, { code: 'ECONNREFUSED' }],
   ['wrongDatabase', { alias: 'ap_no_such_db', connections: 1, connectionErrors: 1 }, { code: '3D000' }],
+  // Only what follows the last '/' of the mis-read database name is a label: never the password.
+  ['secretInUrl', { alias: 'ap_secret', connections: 1, connectionErrors: 1 }, { code: 'ECONNREFUSED' }],
   ['cleanup', { execute: 2 }],
 ];
 

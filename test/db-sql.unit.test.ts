@@ -152,6 +152,131 @@ const NOTHING: string[] = [
   'UPDATE $1 SET a = 1',
 ];
 
+// MySQL/MariaDB: backticks, "…" strings with backslash escapes, # comments, REPLACE, INSERT IGNORE, names kept as written.
+const MYSQL: Row[] = [
+  ['INSERT INTO `ap_users` (`name`,`createdAt`) VALUES (?,?);', [['insert', 'ap_users']]],
+  ['insert into `test`.`ap_books` (`title`) values (?)', [['insert', 'ap_books']]],
+  ['INSERT INTO ap_t (a) VALUES (1) ON DUPLICATE KEY UPDATE a = a + 1', [['insert', 'ap_t']]],
+  ['REPLACE INTO ap_t (a) VALUES (1)', [['insert', 'ap_t']]],
+  ['REPLACE LOW_PRIORITY ap_t VALUES (1)', [['insert', 'ap_t']]],
+  ['INSERT ap_t VALUES (1)', [['insert', 'ap_t']]],
+  ['INSERT IGNORE INTO ap_t VALUES (1)', [['insert', 'ap_t']]],
+  ['INSERT LOW_PRIORITY IGNORE INTO `ap_t` VALUES (1)', [['insert', 'ap_t']]],
+  ['UPDATE LOW_PRIORITY IGNORE ap_t SET a = 1', [['update', 'ap_t']]],
+  ['DELETE LOW_PRIORITY QUICK IGNORE FROM ap_t WHERE a = 1', [['delete', 'ap_t']]],
+  ['UPDATE `Ap_Mixed` SET a = 1', [['update', 'Ap_Mixed']]],
+  ['UPDATE Ap_Mixed SET a = 1', [['update', 'Ap_Mixed']]],
+  ['INSERT INTO `we``ird` VALUES (1)', [['insert', 'we`ird']]],
+  [`INSERT INTO ${'m'.repeat(70)} VALUES (1)`, [['insert', 'm'.repeat(64)]]],
+  [
+    "UPDATE ap_a SET s = 'it\\'s; DELETE FROM nope'; DELETE FROM ap_b",
+    [
+      ['update', 'ap_a'],
+      ['delete', 'ap_b'],
+    ],
+  ],
+  [
+    'UPDATE ap_a SET s = "a \\" ; DELETE FROM nope"; DELETE FROM ap_b',
+    [
+      ['update', 'ap_a'],
+      ['delete', 'ap_b'],
+    ],
+  ],
+  ["# a comment; DELETE FROM nope\nINSERT INTO ap_t VALUES ('#')", [['insert', 'ap_t']]],
+  [
+    "/* c */ DELETE FROM ap_t WHERE s = '$$;'; INSERT INTO ap_u VALUES (1)",
+    [
+      ['delete', 'ap_t'],
+      ['insert', 'ap_u'],
+    ],
+  ],
+  ['WITH x AS (SELECT 1 AS a) UPDATE ap_t SET a = 1', [['update', 'ap_t']]],
+];
+// Captured verbatim from the ORMs over mysql2 in test/apps/db-orm-vendors.js (Sequelize 6.37, TypeORM 1.1, Knex 3.3, Drizzle 0.45).
+const MYSQL_CAPTURED: Row[] = [
+  ['INSERT INTO `ap_orm_seq_users` (`id`,`name`,`createdAt`,`updatedAt`) VALUES (DEFAULT,?,?,?);', [['insert', 'ap_orm_seq_users']]],
+  [
+    "INSERT INTO `ap_orm_seq_users` (`id`,`name`,`createdAt`,`updatedAt`) VALUES (NULL,'c','2026-12-02 00:33:42','2026-12-02 00:33:42'),(NULL,'d','2026-12-02 00:33:42','2026-12-02 00:33:42');",
+    [['insert', 'ap_orm_seq_users']],
+  ],
+  ["UPDATE `ap_orm_seq_users` SET `name`=?,`updatedAt`=? WHERE `name` IN ('c', 'd')", [['update', 'ap_orm_seq_users']]],
+  ["DELETE FROM `ap_orm_seq_users` WHERE `name` = 'z'", [['delete', 'ap_orm_seq_users']]],
+  [
+    'INSERT INTO `ap_orm_typeorm_photos`(`id`, `name`) VALUES (DEFAULT, ?), (DEFAULT, ?), (DEFAULT, ?)',
+    [['insert', 'ap_orm_typeorm_photos']],
+  ],
+  ['UPDATE `ap_orm_typeorm_photos` SET `name` = ? WHERE `name` IN (?, ?)', [['update', 'ap_orm_typeorm_photos']]],
+  ['insert into `test`.`ap_orm_knex_books` (`title`) values (?), (?), (?)', [['insert', 'ap_orm_knex_books']]],
+  ['delete from `test`.`ap_orm_knex_books` where `id` = ?', [['delete', 'ap_orm_knex_books']]],
+  ['update `ap_orm_drizzle_pets` set `name` = ? where `ap_orm_drizzle_pets`.`name` in (?, ?)', [['update', 'ap_orm_drizzle_pets']]],
+  ['delete from `ap_orm_drizzle_pets` where `ap_orm_drizzle_pets`.`id` = ?', [['delete', 'ap_orm_drizzle_pets']]],
+];
+const MYSQL_NOTHING: string[] = [
+  'SELECT * FROM `ap_t`',
+  'UPDATE ap_a, ap_b SET ap_a.x = ap_b.x',
+  'DELETE ap_a FROM ap_a JOIN ap_b',
+  'INSERT INTO "ap_t" VALUES (1)',
+  "UPDATE ap_t SET s = 'unterminated \\'; DELETE FROM ap_v",
+  'CREATE TABLE `ap_t` (id int)',
+];
+
+// SQLite: "…", `…` and […] identifiers, INSERT OR REPLACE, REPLACE INTO, names kept as written.
+const SQLITE: Row[] = [
+  ['INSERT INTO `ap_users` (`id`,`name`) VALUES (NULL,$1);', [['insert', 'ap_users']]],
+  ['insert into "ap_books" ("title") values (?) returning "id"', [['insert', 'ap_books']]],
+  ['INSERT INTO [ap t] VALUES (1)', [['insert', 'ap t']]],
+  ['INSERT OR REPLACE INTO ap_t VALUES (1)', [['insert', 'ap_t']]],
+  ['INSERT OR IGNORE INTO main.ap_t VALUES (1)', [['insert', 'ap_t']]],
+  ['REPLACE INTO ap_t VALUES (1)', [['insert', 'ap_t']]],
+  ['UPDATE OR ROLLBACK ap_t SET a = 1', [['update', 'ap_t']]],
+  ['UPDATE Ap_Mixed SET a = 1', [['update', 'Ap_Mixed']]],
+  ['insert into "ap_t" ("a") values (?) on conflict ("a") do update set "a" = excluded."a"', [['insert', 'ap_t']]],
+  [
+    "UPDATE ap_a SET s = 'it''s; DELETE FROM nope'; DELETE FROM ap_b",
+    [
+      ['update', 'ap_a'],
+      ['delete', 'ap_b'],
+    ],
+  ],
+  ['DELETE FROM ap_t WHERE a = $a', [['delete', 'ap_t']]],
+  // A backslash escapes nothing in SQLite: the string ends at the quote after it.
+  [
+    "UPDATE ap_t SET s = 'a\\'; DELETE FROM ap_v",
+    [
+      ['update', 'ap_t'],
+      ['delete', 'ap_v'],
+    ],
+  ],
+];
+const SQLITE_NOTHING: string[] = [
+  'SELECT * FROM ap_t',
+  'INSERT INTO [ap_t VALUES (1)',
+  "UPDATE ap_t SET s = 'unterminated; DELETE FROM ap_v",
+];
+
+describe('db: parseSqlTargets, MySQL and SQLite dialects', () => {
+  for (const [dialect, rows, nothing] of [
+    ['mysql', [...MYSQL, ...MYSQL_CAPTURED], MYSQL_NOTHING],
+    ['sqlite', SQLITE, SQLITE_NOTHING],
+  ] as const) {
+    for (const [sql, expected] of rows) {
+      it(`${dialect}: ${JSON.stringify(sql).slice(0, 90)}`, () => {
+        assert.deepEqual(
+          parseSqlTargets(sql, dialect).map((t) => [t.operation, t.table]),
+          expected,
+        );
+      });
+    }
+    for (const sql of nothing) {
+      it(`${dialect}: nothing from ${JSON.stringify(sql).slice(0, 80)}`, () => assert.deepEqual(parseSqlTargets(sql, dialect), []));
+    }
+  }
+  it('PostgreSQL keeps its own rules: backticks are not quotes, # is not a comment', () => {
+    assert.deepEqual(parseSqlTargets('INSERT INTO `t` VALUES (1)'), []);
+    assert.deepEqual(parseSqlTargets('REPLACE INTO t VALUES (1)'), []);
+  });
+});
+
 describe('db: parseSqlTargets', () => {
   for (const [sql, expected] of [...ORM_SQL, ...CAPTURED, ...SHAPES]) {
     it(`${JSON.stringify(sql).slice(0, 90)}`, () => {

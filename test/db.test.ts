@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { runStep, SEQUENCE, type Expect } from './db-sequence';
-import { startApp, type RunningApp } from './helpers/child';
+import { PRELOAD_MODES, startApp, type RunningApp } from './helpers/child';
 import type { Exposition } from './helpers/exposition';
 import { requirePostgres } from './helpers/services';
 
@@ -49,9 +49,9 @@ function expected(e: Expect): Record<string, number> {
   return out;
 }
 
-for (const preload of ['require', 'import'] as const) {
-  const script = preload === 'require' ? 'db-app.js' : 'db-app.mjs';
-  describe(`db: pg and pg-pool under --${preload} (${script})`, () => {
+for (const { preload, esm, title } of PRELOAD_MODES) {
+  const script = esm ? 'db-app.mjs' : 'db-app.js';
+  describe(`db: pg and pg-pool, ${title} (${script})`, () => {
     let app: RunningApp;
     before(async () => {
       await requirePostgres();
@@ -158,7 +158,7 @@ describe('db: namespace and latency buckets from the environment', () => {
       assert.equal(value('ap_django_db_query_duration_seconds_count', db), 7);
       assert.deepEqual(
         e.samples.filter((s) => s.name === 'ap_django_db_query_duration_seconds_bucket').map((s) => s.labels.le),
-        ['0.5', '1', '+Inf'],
+        ['0.5', '1.0', '+Inf'], // django-prometheus's bound formatting
       );
       assert.equal(value('ap_django_model_inserts_total', { model: 'ap_db_items' }), 1);
       assert.equal(value('ap_django_db_pool_max_connections', db), 5);

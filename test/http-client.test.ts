@@ -35,4 +35,29 @@ describe('http: outgoing requests (http.get and fetch)', () => {
     assert.equal(delta(before, after, 'django_http_requests_before_middlewares_total'), 6);
     assert.ok(!after.text.includes('http_server_request_duration'));
   });
+
+  it('bounds its label sets across scrapes, not per collection: past the limit, one overflow series', async () => {
+    const bounded = await startApp('http-client.js', { env: { PROMETHEUS_METRICS_CARDINALITY_LIMIT: '20' } });
+    try {
+      let sent = 0;
+      for (let round = 0; round < 3; round++) {
+        // 40 new hosts each round: 120 distinct label sets in all.
+        const r = await send(Number(bounded.ready.port), { method: 'GET', path: `/spread/${round * 40}/40` });
+        assert.equal(r.body, 'spread');
+        sent += 40;
+        const e = await bounded.scrape();
+        const series = samplesOf(e, NAME);
+        assert.equal(series.length, 20, `round ${round}: label sets`);
+        const overflow = series.filter((s) => s.labels.otel_metric_overflow === 'true');
+        assert.equal(overflow.length, 1, `round ${round}: one overflow series`);
+        assert.equal(
+          series.reduce((n, s) => n + s.value, 0),
+          sent,
+          `round ${round}: every request counted`,
+        );
+      }
+    } finally {
+      await bounded.stop();
+    }
+  });
 });

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { APPS, freePort, REGISTER_CJS, startApp, type RunningApp } from './helpers/child';
 import { parseExposition, valueOf } from './helpers/exposition';
 import { promtoolCheck } from './helpers/promtool';
+import { INSTRUMENTATION_NAMES } from '../src/config';
 
 const STRICT = ['--unhandled-rejections=strict'];
 
@@ -174,6 +175,20 @@ describe('pipeline: preload, exporter and process behaviour', () => {
     assert.equal(e.meta.has('process_cpu_seconds_total'), true);
   });
 
+  it('every instrumentation disabled: a valid exposition of the endpoint gauge alone, that promtool accepts', async () => {
+    const app = track(
+      await startApp('pipeline-plain.js', { env: { OTEL_NODE_DISABLED_INSTRUMENTATIONS: INSTRUMENTATION_NAMES.join(',') } }),
+    );
+    const text = await app.scrapeText();
+    // Nothing but the endpoint's own gauge, which every exposition carries.
+    assert.deepEqual(
+      text.split('\n').filter((l) => l !== '' && !l.startsWith('#')),
+      ['autoprom_eventloop_blocked_seconds 0'],
+    );
+    const check = promtoolCheck(text);
+    assert.deepEqual([check.status, check.findings], [0, []]);
+  });
+
   it('OTEL_SDK_DISABLED=true does nothing at all', async () => {
     const app = track(await startApp('pipeline-plain.js', { env: { OTEL_SDK_DISABLED: 'true' } }));
     assert.equal(await get(app.ready.port as number), 200);
@@ -201,7 +216,8 @@ describe('pipeline: preload, exporter and process behaviour', () => {
       app.stderr(),
       'autoprom: PROMETHEUS_LATENCY_BUCKETS="1,a" is not a bucket list (expected comma-separated numbers in seconds, strictly increasing); using the default buckets\n',
     );
-    assert.equal(valueOf(e, 'django_http_requests_latency_including_middlewares_seconds_bucket', { le: '75' }), 1);
+    // django families' bucket bounds are written as django-prometheus writes them (75.0).
+    assert.equal(valueOf(e, 'django_http_requests_latency_including_middlewares_seconds_bucket', { le: '75.0' }), 1);
   });
 
   it('custom latency buckets apply to every latency histogram', async () => {
@@ -211,7 +227,7 @@ describe('pipeline: preload, exporter and process behaviour', () => {
     const les = e.samples
       .filter((s) => s.name === 'django_http_requests_latency_including_middlewares_seconds_bucket')
       .map((s) => s.labels.le);
-    assert.deepEqual(les, ['0.5', '5', '+Inf']);
+    assert.deepEqual(les, ['0.5', '5.0', '+Inf']);
   });
 
   it('works for an ES module app under --import', async () => {

@@ -16,6 +16,20 @@ import { PG_URL, requirePostgres, requireRedis } from './helpers/services';
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
+/** The fresh apps the tarball is installed into, and how each is started. */
+const VARIANTS: ReadonlyArray<{ title: string; mode: 'require' | 'import'; appDir: string; extra: string[] }> = [
+  { title: 'node --require autoprom/register', mode: 'require', appDir: 'app', extra: [] },
+  { title: 'node --import autoprom/register', mode: 'import', appDir: 'app', extra: [] },
+  // npm hoists autoprom's instrumentations beside the app's api 1.9: they must still run on autoprom's api.
+  {
+    title: 'node --require autoprom/register, @opentelemetry/api 1.9 at the top of the app',
+    mode: 'require',
+    appDir: 'app-api19',
+    extra: ['@opentelemetry/api@1.9.0'],
+  },
+];
+const APP_DIRS = new Set<string>();
+
 describe('end to end: the packed tarball in a fresh app', function () {
   this.timeout(240000);
   let dir: string;
@@ -30,28 +44,43 @@ describe('end to end: the packed tarball in a fresh app', function () {
     ) as Array<{ filename: string; files: Array<{ path: string }> }>;
     tarball = path.join(dir, packed[0].filename);
     const files = packed[0].files.map((f) => f.path);
-    // Compiled JS, .d.ts, package.json and docs only: no sources, tests or benchmarks.
+    // Compiled JS, .d.ts, package.json and docs only, and the bundled OpenTelemetry dependencies: no sources, tests or benchmarks.
     for (const f of files) {
       assert.match(
         f,
-        /^(package\.json|README\.md|LICENSE|dist\/register\.(js|mjs|d\.ts)|dist\/src\/.+\.(js|d\.ts))$/,
+        /^(package\.json|README\.md|LICENSE|dist\/register\.(js|mjs|d\.ts)|dist\/src\/.+\.(js|d\.ts)|node_modules\/.+)$/,
         `unexpected file in the package: ${f}`,
       );
     }
     assert.ok(files.includes('dist/register.js') && files.includes('dist/register.mjs') && files.includes('dist/src/index.js'));
 
-    const app = path.join(dir, 'app');
-    execFileSync('mkdir', ['-p', app]);
-    writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'autoprom-e2e-app', private: true, version: '1.0.0' }));
-    const install = spawnSync(
-      npm,
-      ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', tarball, 'express@4', 'pg@8', 'ioredis@5'],
-      { cwd: app, encoding: 'utf8' },
-    );
-    assert.equal(install.status, 0, `npm install of the tarball failed:\n${install.stdout}\n${install.stderr}`);
-    copyFileSync(path.join(APPS, 'e2e-app.js'), path.join(app, 'e2e-app.js'));
-    copyFileSync(path.join(APPS, 'e2e-app.mjs'), path.join(app, 'e2e-app.mjs'));
-    copyFileSync(path.join(APPS, 'e2e-routes.js'), path.join(app, 'e2e-routes.js'));
+    for (const variant of VARIANTS) {
+      if (APP_DIRS.has(variant.appDir)) continue;
+      APP_DIRS.add(variant.appDir);
+      const app = path.join(dir, variant.appDir);
+      execFileSync('mkdir', ['-p', app]);
+      writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'autoprom-e2e-app', private: true, version: '1.0.0' }));
+      const install = spawnSync(
+        npm,
+        [
+          'install',
+          '--no-audit',
+          '--no-fund',
+          '--prefer-offline',
+          '--loglevel=error',
+          tarball,
+          'express@4',
+          'pg@8',
+          'ioredis@5',
+          ...variant.extra,
+        ],
+        { cwd: app, encoding: 'utf8' },
+      );
+      assert.equal(install.status, 0, `npm install of the tarball failed:\n${install.stdout}\n${install.stderr}`);
+      copyFileSync(path.join(APPS, 'e2e-app.js'), path.join(app, 'e2e-app.js'));
+      copyFileSync(path.join(APPS, 'e2e-app.mjs'), path.join(app, 'e2e-app.mjs'));
+      copyFileSync(path.join(APPS, 'e2e-routes.js'), path.join(app, 'e2e-routes.js'));
+    }
   });
 
   after(() => {
@@ -67,11 +96,18 @@ describe('end to end: the packed tarball in a fresh app', function () {
     assert.equal(copies.length, 1, out.stdout);
   });
 
-  for (const mode of ['require', 'import'] as const) {
-    describe(`node --${mode} autoprom/register`, () => {
+  it('an app with @opentelemetry/api 1.9 at its top keeps it there, and autoprom runs on its own 1.10', () => {
+    const app = path.join(dir, 'app-api19');
+    assert.equal(JSON.parse(readFileSync(path.join(app, 'node_modules/@opentelemetry/api/package.json'), 'utf8')).version, '1.9.0');
+    const own = path.join(app, 'node_modules/autoprom/node_modules/@opentelemetry/api/package.json');
+    assert.equal(JSON.parse(readFileSync(own, 'utf8')).version, '1.10.0');
+  });
+
+  for (const { title, mode, appDir: variantDir } of VARIANTS) {
+    describe(title, () => {
       let app: RunningApp;
       before(async () => {
-        const appDir = path.join(dir, 'app');
+        const appDir = path.join(dir, variantDir);
         app = await startApp(path.join(appDir, mode === 'require' ? 'e2e-app.js' : 'e2e-app.mjs'), {
           preload: mode,
           register: 'autoprom/register',

@@ -1,5 +1,5 @@
 /**
- * The one shape of a cache client instrumentation (ioredis today; node-redis, memcached and
+ * The one shape of a cache client instrumentation (ioredis, node-redis, memjs, and
  * `measureCache` the same way). A client file patches its driver and tells the backend's
  * `CacheSeries` one read outcome per key: `hit()`, `miss()`, `fail(keys)`, or a whole batch
  * reply at once with `tally()` (MGET, HMGET, a multi-key get). What counts as a read, and how

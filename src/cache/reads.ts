@@ -1,6 +1,6 @@
 /**
  * Which Redis commands are cache reads, how many keys each reads, and what a reply says
- * about them. Pure: the ioredis patch and the unit tests share it.
+ * about them. Pure: the ioredis and node-redis patches and the unit tests share it.
  */
 
 /** How a command reads keys: one key (GET, GETEX, GETDEL, HGET) or one per argument. */
@@ -73,4 +73,34 @@ export function tallyReply(kind: ReadKind, keys: number, reply: unknown): ReadTa
 export function tallyExecSlot(kind: ReadKind, keys: number, slot: unknown): ReadTally {
   if (slot instanceof Error) return { hits: 0, misses: 0, fails: keys };
   return tallyReply(kind, keys, slot);
+}
+
+/** Keys a read reads from its whole command line (`['MGET', k1, k2]`, node-redis's `args`). */
+export function keysInArgv(kind: ReadKind, argv: unknown): number {
+  if (kind === 'single') return 1;
+  const n = Array.isArray(argv) ? argv.length : 0;
+  return Math.max(kind === 'mget' ? n - 1 : n - 2, 0);
+}
+
+/** A leading options object of a node-redis 4 call (`commandOptions({...})`), not a key. */
+function isOptionsArgument(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v);
+}
+
+/**
+ * Keys a node-redis 4 read method reads from its JavaScript arguments: `get(key)`,
+ * `mGet(keys | key)`, `hmGet(key, fields | field)`, each with an optional options object first.
+ */
+export function keysInJsArgs(kind: ReadKind, args: readonly unknown[]): number {
+  if (kind === 'single') return 1;
+  const start = args.length > 0 && isOptionsArgument(args[0]) ? 1 : 0;
+  const list = args[kind === 'mget' ? start : start + 1];
+  if (list === undefined) return 0;
+  return Array.isArray(list) ? list.length : 1;
+}
+
+/** A cluster redirection (MOVED/ASK error reply): the cluster client re-sends the command. */
+export function isRedirection(err: unknown): boolean {
+  const message = (err as { message?: unknown } | null | undefined)?.message;
+  return typeof message === 'string' && (message.startsWith('MOVED ') || message.startsWith('ASK '));
 }

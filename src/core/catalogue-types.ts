@@ -2,7 +2,7 @@
 export type FamilyType = 'counter' | 'gauge' | 'histogram';
 
 /** Which instrumented area a family belongs to (README groups by it). */
-export type FamilyArea = 'http' | 'http-client' | 'db' | 'models' | 'cache' | 'process' | 'runtime';
+export type FamilyArea = 'http' | 'http-client' | 'db' | 'models' | 'migrations' | 'cache' | 'process' | 'runtime';
 
 /** Bucket presets: the latency buckets follow PROMETHEUS_LATENCY_BUCKETS. */
 export type BucketSpec = 'latency' | 'pow2' | readonly number[];

@@ -12,6 +12,8 @@ export interface RunningInstance {
   readonly registry: Registry;
   /** Answers a scrape with the exposition; undefined when the Prometheus exporter is off. */
   readonly handleScrape: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  /** The exposition text as a scrape would see it now (testutils); undefined when the Prometheus exporter is off. */
+  readonly renderExposition?: () => Promise<string>;
 }
 
 let running: RunningInstance | undefined;

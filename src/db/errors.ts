@@ -1,9 +1,12 @@
 /**
  * SQLSTATE → the psycopg exception class a Django backend would raise, so that
- * `django_db_errors_total{type=...}` reads the same on a Node service as on a Django one.
- * Classes follow psycopg2's `base_exception_from_sqlstate`, with the SPEC's choices for 08
- * and 57 (OperationalError) and InternalError instead of DatabaseError as the fallback.
+ * `django_db_errors_total{type=...}` reads the same on a Node service as on a Django one:
+ * the specific class psycopg2 raises for the SQLSTATE (`UniqueViolation`, `UndefinedTable`,
+ * see sqlstate-classes.ts), else its base class. Base classes follow psycopg2's
+ * `base_exception_from_sqlstate`, with the SPEC's choices for 08 and 57 (OperationalError) and
+ * InternalError instead of DatabaseError as the fallback.
  */
+import { SQLSTATE_CLASSES } from './sqlstate-classes';
 
 /** By the two-character SQLSTATE class. */
 const BY_CLASS: Readonly<Record<string, string>> = {
@@ -40,10 +43,16 @@ const BY_CLASS: Readonly<Record<string, string>> = {
 
 const SQLSTATE = /^[0-9A-Z]{5}$/;
 
-/** The psycopg class for a five-character SQLSTATE, or undefined when `code` is not one. */
+/** The psycopg base class (IntegrityError…) for a five-character SQLSTATE, or undefined when `code` is not one. */
 export function sqlstateErrorClass(code: string): string | undefined {
   if (!SQLSTATE.test(code)) return undefined;
   return BY_CLASS[code.slice(0, 2)] ?? 'InternalError';
+}
+
+/** The class psycopg2 raises for a SQLSTATE: the specific one when it has one, else the base class. */
+export function sqlstateSpecificErrorClass(code: string): string | undefined {
+  if (!SQLSTATE.test(code)) return undefined;
+  return SQLSTATE_CLASSES[code] ?? sqlstateErrorClass(code);
 }
 
 /**
@@ -55,7 +64,7 @@ export function sqlstateErrorClass(code: string): string | undefined {
 export function dbErrorType(err: unknown): string {
   const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
   if (typeof code === 'string') {
-    const byState = sqlstateErrorClass(code);
+    const byState = sqlstateSpecificErrorClass(code);
     if (byState !== undefined) return byState;
     if (/^E[A-Z]+$/.test(code)) return 'OperationalError';
   }

@@ -23,10 +23,11 @@ import { createRequire } from 'node:module';
 import { family, type GaugeName } from '../catalogue';
 import type { AreaContext } from '../core/area';
 import { couldNotInstrument, internalError, warn } from '../core/log';
-import { moduleExportsOf, patchMethod, unpatchMethod, type AnyFunction } from '../core/patch';
+import { moduleExportsOf, originalOf, patchMethod, unpatchMethod, type AnyFunction } from '../core/patch';
 import { VERSION } from '../core/version';
 import { exposedName } from '../core/registry';
-import type { DatabaseSeries, SqlClientMetrics } from './sql-client';
+import type { MigrationSource, MigrationWatcher } from './migrations';
+import { databaseLabel, type DatabaseSeries, type SqlClientMetrics } from './sql-client';
 
 /** Meter (and instrumentation) name of autoprom's pg instrumentation: its pool gauges are recorded there. */
 export const AUTOPROM_PG_METER = 'autoprom-pg';
@@ -54,6 +55,13 @@ interface ClientLike {
   connection?: ConnectionLike;
 }
 
+/** The function a chain of wrappers ends in: autoprom's (originalOf), then shimmer's (`__original`, instrumentation-pg). */
+function innermost(fn: unknown): AnyFunction | undefined {
+  let f = originalOf(fn) as (AnyFunction & { __original?: unknown }) | undefined;
+  while (typeof f?.__original === 'function') f = f.__original as AnyFunction & { __original?: unknown };
+  return typeof f === 'function' ? f : undefined;
+}
+
 interface QueryLike {
   submit?: unknown;
   callback?: unknown;
@@ -77,23 +85,22 @@ interface PoolLike {
 
 /** The `alias` label of a client: the database it talks to (pg resolves defaults: PGDATABASE, the user). */
 export function clientAlias(client: ClientLike): string {
-  const db = client.database ?? client.connectionParameters?.database;
-  return typeof db === 'string' && db !== '' ? db : 'unknown';
+  return databaseLabel(client.database ?? client.connectionParameters?.database);
 }
 
 /** The database a pool's clients will use, from its options, before any client exists. */
 export function poolOptionsAlias(options: PoolLike['options'], env: NodeJS.ProcessEnv = process.env): string {
-  if (typeof options?.database === 'string' && options.database !== '') return options.database;
+  if (typeof options?.database === 'string' && options.database !== '') return databaseLabel(options.database);
   if (typeof options?.connectionString === 'string') {
     try {
       const path = decodeURIComponent(new URL(options.connectionString).pathname.slice(1));
-      if (path !== '') return path;
+      if (path !== '') return databaseLabel(path);
     } catch {
       // Not a URL (a socket directory, say): fall through to pg's defaults.
     }
   }
   const fallback = env.PGDATABASE ?? (typeof options?.user === 'string' ? options.user : undefined) ?? env.PGUSER;
-  return fallback !== undefined && fallback !== '' ? fallback : 'unknown';
+  return databaseLabel(fallback);
 }
 
 /** State and patches of autoprom's pg instrumentation (the instrumentation class itself is a thin shell, below). */
@@ -112,7 +119,38 @@ export class PgPatcher {
     private readonly metrics: SqlClientMetrics,
     private readonly namespace: string,
     readonly recordDuration?: (seconds: number, alias: string) => void,
+    private readonly migrations?: MigrationWatcher,
   ) {}
+
+  /**
+   * A database the application connected to: the migration gauges read it on autoprom's own
+   * client with the same connection parameters, through pg's unwrapped connect and query
+   * (so neither autoprom nor instrumentation-pg measures it).
+   */
+  private watchMigrations(client: ClientLike): void {
+    if (this.migrations === undefined) return;
+    const Client = (client as { constructor?: unknown }).constructor as (new (config: unknown) => unknown) & {
+      prototype: Record<string, unknown>;
+    };
+    const params = client.connectionParameters;
+    const connect = innermost(Client?.prototype?.connect);
+    const query = innermost(Client?.prototype?.query);
+    const end = innermost(Client?.prototype?.end);
+    if (params === undefined || connect === undefined || query === undefined || end === undefined) return;
+    const source: MigrationSource = {
+      vendor: 'postgresql',
+      alias: clientAlias(client),
+      open: async () => {
+        const own = new Client({ ...params });
+        await (connect.call(own) as Promise<void>);
+        return {
+          query: async (sql: string) => (await (query.call(own, sql) as Promise<{ rows: Array<Record<string, unknown>> }>)).rows,
+          close: () => end.call(own) as Promise<void>,
+        };
+      },
+    };
+    this.migrations.connected(source);
+  }
 
   /** Pool gauges, observed at collection time (nothing is recorded as connections come and go). */
   registerPoolGauges(meter: Meter): void {
@@ -208,8 +246,10 @@ export class PgPatcher {
             if (series === undefined) return original.apply(this, args);
             if (typeof callback === 'function') {
               // Callback style: pg calls it exactly once with the outcome.
+              const client = this as ClientLike;
               args[0] = function connectCallback(this: unknown, err: unknown, ...rest: unknown[]) {
                 if (err) self.connectFailed(series);
+                else self.connected(client);
                 return (callback as AnyFunction).call(this, err, ...rest);
               };
               return original.apply(this, args);
@@ -218,10 +258,17 @@ export class PgPatcher {
             if (result === undefined || result === null || typeof result.then !== 'function') return result;
             // Promise style: the application gets a promise that settles exactly as pg's does (a
             // rejection it does not handle is still reported as unhandled, with the same error).
-            return result.then(undefined, (err: unknown) => {
-              self.connectFailed(series);
-              throw err;
-            });
+            const client = this as ClientLike;
+            return result.then(
+              (value: unknown) => {
+                self.connected(client);
+                return value;
+              },
+              (err: unknown) => {
+                self.connectFailed(series);
+                throw err;
+              },
+            );
           },
       );
       patchMethod(
@@ -342,6 +389,14 @@ export class PgPatcher {
     series.connectionFailed();
   }
 
+  private connected(client: ClientLike): void {
+    try {
+      this.watchMigrations(client);
+    } catch (err) {
+      internalError('watching pg migrations', err);
+    }
+  }
+
   /** One statement settled: its error type, or (success) the model rows its SQL names. */
   private settled(query: QueryLike, con: ConnectionLike | undefined, err: unknown): void {
     try {
@@ -388,9 +443,10 @@ export function createPgMetricsInstrumentation(
   ctx: AreaContext,
   metrics: SqlClientMetrics,
   recordDuration?: (seconds: number, alias: string) => void,
+  migrations?: MigrationWatcher,
 ): Instrumentation {
   const runtime = runtimeOfPgInstrumentation();
-  const patcher = new PgPatcher(metrics, ctx.config.namespace, recordDuration);
+  const patcher = new PgPatcher(metrics, ctx.config.namespace, recordDuration, migrations);
   class PgMetricsInstrumentation extends runtime.InstrumentationBase {
     constructor() {
       super(AUTOPROM_PG_METER, VERSION, {});

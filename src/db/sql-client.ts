@@ -36,6 +36,26 @@ export const MODEL_COUNTERS: Readonly<Record<SqlOperation, CounterName>> = {
   delete: 'django_model_deletes_total',
 };
 
+/** Longest `alias` label kept (PostgreSQL's own identifier limit is 63 bytes); longer names are cut. */
+export const MAX_ALIAS_LABEL = 100;
+
+/**
+ * The `alias` label of a database name. A name with `@` in it is what a mis-read connection
+ * string leaves (`postgres://user:1234/PW@host/db` reads as host `user`, port 1234, database
+ * `PW@host/db`): the text before the `@` may be a password, so only what follows the last `/`
+ * is kept (`db`), or `unknown`. Never a credential, always bounded.
+ */
+export function databaseLabel(name: unknown): string {
+  if (typeof name !== 'string' || name === '') return 'unknown';
+  let label = name;
+  if (label.includes('@')) {
+    const slash = label.lastIndexOf('/');
+    label = slash === -1 ? '' : label.slice(slash + 1);
+    if (label === '' || label.includes('@')) return 'unknown';
+  }
+  return label.length > MAX_ALIAS_LABEL ? label.slice(0, MAX_ALIAS_LABEL) : label;
+}
+
 /** SQL texts whose targets are remembered per vendor (the scanner result is cached by text). */
 const SQL_CACHE_SIZE = 1000;
 
@@ -100,13 +120,14 @@ export class SqlClientMetrics {
   readonly errors: CounterFamily;
   private readonly byAlias = new Map<string, DatabaseSeries>();
   private readonly models: Readonly<Record<SqlOperation, CounterFamily>>;
-  private readonly sqlTargets = new SqlTargetCache(SQL_CACHE_SIZE);
+  private readonly sqlTargets: SqlTargetCache;
 
   constructor(
     readonly registry: Registry,
     readonly vendor: DbVendor,
     readonly classifyError: ErrorClassifier,
   ) {
+    this.sqlTargets = new SqlTargetCache(SQL_CACHE_SIZE, vendor);
     // Created up front so that HELP and TYPE are exposed before the first statement.
     for (const name of DB_COUNTERS) registry.counter(name);
     this.errors = registry.counter('django_db_errors_total');
@@ -122,13 +143,13 @@ export class SqlClientMetrics {
     return this.registry.options.cardinalityLimit;
   }
 
-  /** The series of one database; keep it on the client's connection object. */
-  database(alias: string): DatabaseSeries {
-    let s = this.byAlias.get(alias);
+  /** The series of one database (its name as the driver has it); keep it on the client's connection object. */
+  database(name: string): DatabaseSeries {
+    let s = this.byAlias.get(name);
     if (s === undefined) {
       // The Map is bounded by the families' own limit: past it every alias shares the overflow series.
-      s = new DatabaseSeries(alias, this);
-      if (this.byAlias.size < this.registry.options.cardinalityLimit) this.byAlias.set(alias, s);
+      s = new DatabaseSeries(databaseLabel(name), this);
+      if (this.byAlias.size < this.registry.options.cardinalityLimit) this.byAlias.set(name, s);
     }
     return s;
   }

@@ -8,6 +8,8 @@ export interface MetricsEndpointOptions {
   readonly host: string | undefined;
   readonly path: string;
   readonly handle: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Where a busy port is reported (default: autoprom's stderr line). */
+  readonly warn?: (line: string) => void;
 }
 
 export interface MetricsEndpoint {
@@ -24,10 +26,13 @@ function pathOf(url: string | undefined): string {
 }
 
 /**
- * autoprom's own HTTP server for the metrics endpoint. It never keeps the process alive
- * (unref), and a busy port is a warning, never a crash: with a range, the next port is tried.
+ * autoprom's own HTTP server for the metrics endpoint: on the application thread while the
+ * preload starts, then in the metrics worker thread (worker-host.ts). It never keeps the
+ * process alive (unref), and a busy port is a warning, never a crash: with a range, the next
+ * port is tried.
  */
 export function startMetricsEndpoint(options: MetricsEndpointOptions): MetricsEndpoint {
+  const report = options.warn ?? warn;
   const server = createServer((req, res) => {
     if (pathOf(req.url) === options.path && (req.method === 'GET' || req.method === 'HEAD')) {
       options.handle(req, res);
@@ -60,11 +65,11 @@ export function startMetricsEndpoint(options: MetricsEndpointOptions): MetricsEn
         return;
       }
       if (options.ports.length > 1) {
-        warn(
+        report(
           `no free port in PROMETHEUS_METRICS_EXPORT_PORT_RANGE (${options.ports[0]}-${options.ports[options.ports.length - 1]}, last error ${err.code ?? err.message}); metrics endpoint not started, the application runs on`,
         );
       } else {
-        warn(
+        report(
           `cannot listen on ${where(options.ports[0])} (${err.code ?? err.message}); metrics endpoint not started, the application runs on`,
         );
       }

@@ -1,21 +1,25 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import type { MetricProducer } from '@opentelemetry/sdk-metrics';
+import { renderPromFamilies, type PromFamily } from '../app-metrics/prom-text';
 import { warn } from '../core/log';
-import { serializePrometheus } from './serialize';
+import { exposedFamilyNames, serializePrometheus, type MetricsInput } from './serialize';
 
-/** Prometheus text format 0.0.4, the only format served. */
-export const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+/** The application's own registries' families, minus the names autoprom writes itself. */
+export type AppFamiliesSource = (exposed: ReadonlySet<string>) => Promise<PromFamily[]>;
 
 /**
  * OpenTelemetry's Prometheus exporter used as a pull reader, serialized django-style: no
  * `target_info`, no `otel_scope_*` labels, and no `# UNIT` lines (django's exposition has
- * none; OpenTelemetry instruments carry units such as `s` that Views cannot remove).
+ * none; OpenTelemetry instruments carry units such as `s` that Views cannot remove). The
+ * application's own prom-client families, when it has any, travel with the numbers.
  */
 export class Exposition {
   readonly reader: PrometheusExporter;
 
-  constructor(producers: MetricProducer[]) {
+  constructor(
+    producers: MetricProducer[],
+    private readonly appFamilies?: AppFamiliesSource,
+  ) {
     this.reader = new PrometheusExporter({
       preventServerStart: true,
       withoutScopeInfo: true,
@@ -24,26 +28,18 @@ export class Exposition {
     });
   }
 
-  /** The exposition text as of now. */
-  async render(): Promise<string> {
+  /** The numbers as of now (what the application thread does per scrape, before handing them to the worker). */
+  async collect(): Promise<MetricsInput> {
     const { resourceMetrics, errors } = await this.reader.collect();
     for (const e of errors) warn(`metrics collection error: ${String(e)}`);
-    return serializePrometheus(resourceMetrics);
+    if (this.appFamilies === undefined) return resourceMetrics;
+    const appFamilies = await this.appFamilies(exposedFamilyNames(resourceMetrics));
+    return appFamilies.length === 0 ? resourceMetrics : { scopeMetrics: resourceMetrics.scopeMetrics, appFamilies };
   }
 
-  /** A request handler that answers with the exposition (the django `metrics` view). */
-  readonly handle = (_req: IncomingMessage, res: ServerResponse): void => {
-    this.render().then(
-      (body) => {
-        res.statusCode = 200;
-        res.setHeader('Content-Type', CONTENT_TYPE);
-        res.end(body);
-      },
-      (err: unknown) => {
-        res.statusCode = 500;
-        res.setHeader('Content-Type', 'text/plain; charset=utf-8');
-        res.end(`# autoprom: metrics collection failed: ${String(err)}\n`);
-      },
-    );
-  };
+  /** The exposition text as of now, rendered on this thread (testutils, and the bench's before-and-after reference). */
+  async render(): Promise<string> {
+    const collected = await this.collect();
+    return serializePrometheus(collected, { trailer: renderPromFamilies(collected.appFamilies ?? []) });
+  }
 }

@@ -8,15 +8,15 @@ import type { Attributes, MeterProvider } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { ViewOptions } from '@opentelemetry/sdk-metrics';
 import type { Config } from '../config';
+import { createInstrumentation } from '../core/area';
 import { dropView, renameView } from '../core/otel-views';
+import { OTLP_USER_AGENT } from '../export/otlp';
 import { clientHostLabel, methodLabel, statusLabel } from './labels';
 
 const CLIENT_DURATION = 'http.client.request.duration';
 const SERVER_DURATION = 'http.server.request.duration';
 /** The one meter both client instrumentations record on. */
 const CLIENT_METER = 'autoprom-http-client';
-/** The User-Agent of OpenTelemetry's OTLP exporters: autoprom's own pushes are not the app's requests. */
-const OTLP_USER_AGENT = 'OTel-OTLP-Exporter-JavaScript/';
 
 /** OpenTelemetry's client attributes as the catalogue's labels (everything else dropped). */
 export function clientLabels(attributes: Attributes): Attributes {
@@ -71,20 +71,23 @@ export function clientOtelViews(config: Config): ViewOptions[] {
 export function clientInstrumentations(config: Config): Instrumentation[] {
   const out: Instrumentation[] = [];
   if (config.instrumentations.has('http')) {
-    const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
-    out.push(
-      onClientMeter(
-        new HttpInstrumentation({
-          disableIncomingRequestInstrumentation: true,
-          ignoreOutgoingRequestHook: (options) => isOtlpExport(options as { headers?: unknown }),
-        }),
-      ),
-    );
+    const http = createInstrumentation('instrumentation-http', 'outgoing http/https request latency stays unmeasured', () => {
+      const { HttpInstrumentation } =
+        require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
+      return new HttpInstrumentation({
+        disableIncomingRequestInstrumentation: true,
+        ignoreOutgoingRequestHook: (options) => isOtlpExport(options as { headers?: unknown }),
+      });
+    });
+    if (http !== undefined) out.push(onClientMeter(http));
   }
   if (config.instrumentations.has('undici')) {
-    const { UndiciInstrumentation } =
-      require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
-    out.push(onClientMeter(new UndiciInstrumentation({}) as unknown as Instrumentation));
+    const undici = createInstrumentation('instrumentation-undici', 'fetch latency stays unmeasured', () => {
+      const { UndiciInstrumentation } =
+        require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
+      return new UndiciInstrumentation({}) as unknown as Instrumentation;
+    });
+    if (undici !== undefined) out.push(onClientMeter(undici));
   }
   return out;
 }

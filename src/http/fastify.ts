@@ -8,7 +8,7 @@
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
-import { couldNotInstrument, internalError } from '../core/log';
+import { couldNotInstrument, guarded } from '../core/log';
 import { FrameworkInstrumentation, type RouteReporter } from './framework';
 import { renderRoutePath, UNNAMED_VIEW } from './route-template';
 
@@ -62,7 +62,10 @@ export class FastifyRoutesInstrumentation extends FrameworkInstrumentation {
       if (app === undefined || typeof app.addHook !== 'function' || app[INSTRUMENTED] === true) return;
       Object.defineProperty(app, INSTRUMENTED, { value: true });
       const reporter = this.reporter;
-      app.addHook('onRoute', (routeOptions: RouteOptionsLike) => onRoute(routeOptions, reporter));
+      app.addHook(
+        'onRoute',
+        guarded('fastify onRoute', (routeOptions: RouteOptionsLike) => addRouteHook(routeOptions, reporter)),
+      );
       app.addHook('onError', function autopromOnError(_request: unknown, reply: FastifyReplyLike, error: unknown, done: Done) {
         try {
           const raw = reply?.raw;
@@ -78,16 +81,13 @@ export class FastifyRoutesInstrumentation extends FrameworkInstrumentation {
   };
 }
 
-function onRoute(routeOptions: RouteOptionsLike, reporter: RouteReporter): void {
-  try {
-    const view = renderRoutePath(routeOptions.url ?? routeOptions.path) ?? UNNAMED_VIEW;
-    const setView = function autopromRouteView(_request: unknown, reply: FastifyReplyLike, done: Done) {
-      reporter.route(reply.raw, view);
-      done();
-    };
-    const existing = routeOptions.onRequest;
-    routeOptions.onRequest = existing === undefined || existing === null ? [setView] : [setView].concat(existing as never);
-  } catch (err) {
-    internalError('fastify onRoute', err);
-  }
+/** Give a route a first `onRequest` hook that reports its template. */
+function addRouteHook(routeOptions: RouteOptionsLike, reporter: RouteReporter): void {
+  const view = renderRoutePath(routeOptions.url ?? routeOptions.path) ?? UNNAMED_VIEW;
+  const setView = function autopromRouteView(_request: unknown, reply: FastifyReplyLike, done: Done) {
+    reporter.route(reply.raw, view);
+    done();
+  };
+  const existing = routeOptions.onRequest;
+  routeOptions.onRequest = existing === undefined || existing === null ? [setView] : [setView].concat(existing as never);
 }

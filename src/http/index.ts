@@ -11,7 +11,7 @@
  */
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { InstrumentationName } from '../config';
-import type { AreaContext, AreaSetup } from '../core/area';
+import { createInstrumentation, type AreaContext, type AreaSetup } from '../core/area';
 import { HttpServerChannels } from './channels';
 import { clientInstrumentations, clientOtelViews } from './client';
 import { ExpressRoutesInstrumentation } from './express';
@@ -44,7 +44,11 @@ export function setupHttp(ctx: AreaContext): AreaSetup {
   if (enabled.has('http')) {
     const server = new HttpServerMetrics(ctx.registry, { excludePaths: ctx.config.excludePaths, ownServers: ctx.ownServers });
     new HttpServerChannels(server).enable();
-    for (const [name, create] of FRAMEWORKS) if (enabled.has(name)) instrumentations.push(create(server));
+    for (const [name, create] of FRAMEWORKS) {
+      if (!enabled.has(name)) continue;
+      const instrumentation = createInstrumentation(name, `its routes stay <unnamed view>`, () => create(server));
+      if (instrumentation !== undefined) instrumentations.push(instrumentation);
+    }
   }
   instrumentations.push(...clientInstrumentations(ctx.config));
   return { instrumentations, otelViews: clientOtelViews(ctx.config) };

@@ -1,5 +1,4 @@
-import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
-import type { AreaContext, AreaSetup } from '../core/area';
+import { createInstrumentation, type AreaContext, type AreaSetup } from '../core/area';
 import { ProcessMetricsInstrumentation } from './process-metrics';
 import { runtimeOtelViews } from './otel-views';
 
@@ -14,11 +13,19 @@ const EVENT_LOOP_RESOLUTION_MS = 10;
  */
 export function setupRuntime(ctx: AreaContext): AreaSetup {
   const { namespace, cardinalityLimit, latencyBuckets } = ctx.config;
-  return {
-    instrumentations: [
-      new RuntimeNodeInstrumentation({ monitoringPrecision: EVENT_LOOP_RESOLUTION_MS }),
-      new ProcessMetricsInstrumentation({ namespace, cardinalityLimit }),
-    ],
-    otelViews: runtimeOtelViews({ namespace, cardinalityLimit, latencyBuckets }),
-  };
+  const instrumentations = [
+    createInstrumentation(
+      'instrumentation-runtime-node',
+      'event loop delay statistics, GC durations and heap spaces stay unmeasured',
+      () => {
+        const { RuntimeNodeInstrumentation } =
+          require('@opentelemetry/instrumentation-runtime-node') as typeof import('@opentelemetry/instrumentation-runtime-node');
+        return new RuntimeNodeInstrumentation({ monitoringPrecision: EVENT_LOOP_RESOLUTION_MS });
+      },
+    ),
+    createInstrumentation('process metrics', 'process_* and the nodejs_* families autoprom reads itself stay unmeasured', () => {
+      return new ProcessMetricsInstrumentation({ namespace, cardinalityLimit });
+    }),
+  ].filter((i) => i !== undefined);
+  return { instrumentations, otelViews: runtimeOtelViews({ namespace, cardinalityLimit, latencyBuckets }) };
 }

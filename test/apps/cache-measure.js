@@ -1,7 +1,8 @@
-// CommonJS app: measures a Map and a promise-returning cache with one line each.
+// CommonJS app: measures a Map, a promise-returning cache and keyv (batch reads) with one line each.
 'use strict';
 const http = require('node:http');
 const { measureCache } = require('autoprom');
+const { Keyv } = require('keyv');
 
 const locmem = measureCache(new Map([['a', 1]]), 'locmem');
 const remote = measureCache(
@@ -13,6 +14,8 @@ const remote = measureCache(
   },
   'remote',
 );
+// keyv's get([...]) and getMany count each key.
+const kv = measureCache(new Keyv(), 'keyv');
 const broken = measureCache(
   {
     get() {
@@ -30,6 +33,8 @@ http
     } catch (err) {
       out.push(err.message);
     }
+    await kv.set('a', '1');
+    out.push(await kv.get(['a', 'b', 'a']), await kv.getMany(['a', 'b']), await kv.get('a'));
     res.end(JSON.stringify(out));
   })
   .listen(0, '127.0.0.1', function () {

@@ -1,6 +1,7 @@
-// ES module app: measures a Map and a promise-returning cache with one line each.
+// ES module app: measures a Map, a promise-returning cache and keyv (batch reads) with one line each.
 import http from 'node:http';
 import { measureCache } from 'autoprom';
+import { Keyv } from 'keyv';
 
 const locmem = measureCache(new Map([['a', 1]]), 'locmem');
 const remote = measureCache(
@@ -12,6 +13,8 @@ const remote = measureCache(
   },
   'remote',
 );
+// keyv's get([...]) and getMany count each key.
+const kv = measureCache(new Keyv(), 'keyv');
 const broken = measureCache(
   {
     get() {
@@ -28,6 +31,8 @@ const server = http.createServer(async (req, res) => {
   } catch (err) {
     out.push(err.message);
   }
+  await kv.set('a', '1');
+  out.push(await kv.get(['a', 'b', 'a']), await kv.getMany(['a', 'b']), await kv.get('a'));
   res.end(JSON.stringify(out));
 });
 server.listen(0, '127.0.0.1', () => {

@@ -138,6 +138,15 @@ function makeSteps(pg) {
       await new Promise((resolve) => b.connect((e) => resolve(errors.push(describeError(e)))));
       return errors;
     },
+    // A connection string mis-read by pg: a password with '/' makes the rest of it the database name.
+    async secretInUrl() {
+      const p = new pg.Pool({ connectionString: 'postgres://127.0.0.1:1/SECRETPW2@127.0.0.1:5439/ap_secret' });
+      try {
+        return await p.query('SELECT 1');
+      } finally {
+        await p.end();
+      }
+    },
     // A pool that cannot connect: pool.query fails with the connection error, no statement.
     async refusedPool() {
       const p = new pg.Pool({ host: '127.0.0.1', port: 1, user: 'postgres', database: 'ap_refused' });

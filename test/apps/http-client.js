@@ -43,6 +43,14 @@ target.listen(0, '127.0.0.1', async () => {
       await fetch(`http://127.0.0.1:${refusedPort}/refused`).catch(() => undefined);
       await get(`http://127.0.0.1:${refusedPort}/refused`).catch(() => undefined);
       res.end('done');
+    } else if (req.url.startsWith('/spread/')) {
+      // /spread/<from>/<count>: refused fetches to <count> distinct hosts 127.0.0.<from>… (all loopback).
+      const [from, count] = req.url.slice('/spread/'.length).split('/').map(Number);
+      for (let i = 0; i < count; i++) {
+        const host = `127.0.${Math.floor((from + i) / 250)}.${2 + ((from + i) % 250)}`;
+        await fetch(`http://${host}:${refusedPort}/`).catch(() => undefined);
+      }
+      res.end('spread');
     } else {
       res.statusCode = 404;
       res.end();

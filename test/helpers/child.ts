@@ -25,9 +25,20 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** How the preload is given to node. */
+export type Preload = 'require' | 'import' | 'both';
+
+/** The ways an app is started under the preload: [preload, entry point kind], with a title. */
+export const PRELOAD_MODES: ReadonlyArray<{ preload: Preload; esm: boolean; title: string }> = [
+  { preload: 'require', esm: false, title: 'CommonJS app under --require' },
+  { preload: 'import', esm: true, title: 'ES module app under --import' },
+  { preload: 'require', esm: true, title: 'ES module app under --require alone' },
+  { preload: 'both', esm: true, title: 'ES module app under --require and --import' },
+];
+
 export interface AppOptions {
-  /** 'require' (CommonJS, default), 'import' (ES module preload) or 'none' (no autoprom). */
-  preload?: 'require' | 'import' | 'none';
+  /** 'require' (CommonJS, default), 'import' (ES module preload), 'both' (--require and --import) or 'none' (no autoprom). */
+  preload?: Preload | 'none';
   env?: Record<string, string | undefined>;
   args?: string[];
   /** Preload path override (the packed tarball's, in end-to-end tests). */
@@ -55,8 +66,8 @@ export async function startApp(script: string, options: AppOptions = {}): Promis
     options.env?.PROMETHEUS_METRICS_EXPORT_PORT !== undefined ? Number(options.env.PROMETHEUS_METRICS_EXPORT_PORT) : await freePort();
   const preload = options.preload ?? 'require';
   const args: string[] = [];
-  if (preload === 'require') args.push('--require', options.register ?? REGISTER_CJS);
-  if (preload === 'import') args.push('--import', options.register ?? `file://${REGISTER_ESM}`);
+  if (preload === 'require' || preload === 'both') args.push('--require', options.register ?? REGISTER_CJS);
+  if (preload === 'import' || preload === 'both') args.push('--import', options.register ?? `file://${REGISTER_ESM}`);
   args.push(...(options.args ?? []), path.isAbsolute(script) ? script : path.join(APPS, script));
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env))

@@ -24,7 +24,8 @@ export function requirePrometheus(): void {
   }
 }
 
-export async function startPrometheus(targets: string[], extraConfig = ''): Promise<PrometheusServer> {
+/** `flags` are extra command-line flags (agent mode, the remote-write receiver). */
+export async function startPrometheus(targets: string[], extraConfig = '', flags: readonly string[] = []): Promise<PrometheusServer> {
   requirePrometheus();
   const dir = mkdtempSync(path.join(tmpdir(), 'autoprom-prom-'));
   const port = await freePort();
@@ -44,9 +45,10 @@ export async function startPrometheus(targets: string[], extraConfig = ''): Prom
     'prometheus',
     [
       `--config.file=${path.join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${path.join(dir, 'data')}`,
+      `--storage.${flags.includes('--enable-feature=agent') ? 'agent' : 'tsdb'}.path=${path.join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--log.level=warn',
+      ...flags,
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );

@@ -36,3 +36,17 @@ export async function requireRedis(): Promise<void> {
     );
   }
 }
+
+export const MYSQL_PORT = 3306;
+
+export async function requireMysql(): Promise<void> {
+  if (!(await reachable(MYSQL_PORT))) {
+    throw new Error(
+      'MariaDB/MySQL is not reachable on 127.0.0.1:3306 (root, empty password, database test). Start it with: ' +
+        'mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld && (mysqld_safe --bind-address=127.0.0.1 --port=3306 >/dev/null 2>&1 &) ' +
+        '(or install it: apt-get update && apt-get install -y mariadb-server), then: ' +
+        'mysql -u root -e "CREATE DATABASE IF NOT EXISTS test; ALTER USER root@localhost IDENTIFIED VIA unix_socket OR mysql_native_password USING PASSWORD(\'\')" ' +
+        '(bash .ci/run does all of this)',
+    );
+  }
+}

@@ -1,0 +1,274 @@
+/**
+ * The application thread's side of the metrics endpoint.
+ *
+ * The port is taken here, at preload time, exactly as before (first free port of the range,
+ * a busy port is one warning), so that it is open before the application's first line runs.
+ * Meanwhile the metrics worker starts (unref'd, no preload, no environment, stdout
+ * discarded); once it has loaded, this thread closes its server and the worker listens on
+ * the same port, from then on answering every scrape by asking this thread only for numbers.
+ * This thread also prints the worker's warnings and serves the in-app handler through it.
+ * It serializes only while the worker is not there (the first moments, or a worker that
+ * cannot run).
+ */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { warn } from '../core/log';
+import { startMetricsEndpoint, type MetricsEndpoint } from './endpoint';
+import type { Exposition } from './exposition';
+import { acceptsGzip, negotiateFormat } from './negotiate';
+import { RenderedCollection } from './render';
+import type { MetricsInput } from './serialize';
+import { encodeCollection, transferList } from './snapshot';
+import type { FromWorker, ToWorker, WorkerOptions } from './worker';
+
+/** Scrapes that arrive within this long of the last collection's start share the next one. */
+export const SHARING_WINDOW_MS = 250;
+/** A scrape waits this long for the application thread before it gets the last collection. */
+export const ANSWER_DEADLINE_MS = 600;
+
+export interface MetricsWorkerOptions {
+  readonly ports: readonly number[];
+  readonly host: string | undefined;
+  readonly path: string;
+  readonly namespace: string;
+  /** Open autoprom's own port (false: the worker starts on the first in-app scrape). */
+  readonly listen: boolean;
+}
+
+type Reply = (message: Extract<FromWorker, { kind: 'rendered' }> | undefined) => void;
+
+export class MetricsWorker {
+  /** The port the worker listens on; undefined when it does not (busy, off, or no worker). */
+  readonly port: Promise<number | undefined>;
+  private resolvePort: (port: number | undefined) => void = () => undefined;
+  private worker: Worker | undefined;
+  /** The worker could not start or has ended: this thread serializes instead. */
+  private unavailable = false;
+  /** This thread's server, which holds the port until the worker takes it over. */
+  private interim: MetricsEndpoint | undefined;
+  /** The port the interim server took, once it listens. */
+  private taken: number | undefined;
+  private workerReady = false;
+  private readonly replies = new Map<number, Reply>();
+  private nextRender = 1;
+  /** This thread's own server while it holds the port: its requests are never the application's. */
+  readonly interimServer: Server | undefined;
+
+  constructor(
+    private readonly exposition: Exposition,
+    private readonly options: MetricsWorkerOptions,
+  ) {
+    this.port = new Promise((resolve) => (this.resolvePort = resolve));
+    if (!options.listen) {
+      this.resolvePort(undefined);
+      return;
+    }
+    const interim = startMetricsEndpoint({ ports: options.ports, host: options.host, path: options.path, handle: this.interimHandle });
+    this.interim = interim;
+    this.interimServer = interim.server;
+    void interim.port.then((port) => {
+      if (port === undefined) {
+        // Every port busy: the warning is out; the worker is started only for the in-app handler.
+        this.interim = undefined;
+        this.resolvePort(undefined);
+        return;
+      }
+      this.taken = port;
+      // On the first turn of the event loop, not during the application's own start-up: the
+      // worker's boot does not compete with it, and a process that ends at once never starts one.
+      setImmediate(() => {
+        this.start();
+        this.handOver();
+      }).unref();
+    });
+  }
+
+  private start(): Worker | undefined {
+    if (this.worker !== undefined || this.unavailable) return this.worker;
+    const workerData: WorkerOptions = {
+      host: this.options.host,
+      path: this.options.path,
+      namespace: this.options.namespace,
+      windowMs: SHARING_WINDOW_MS,
+      deadlineMs: ANSWER_DEADLINE_MS,
+    };
+    let worker: Worker;
+    try {
+      // No execArgv and no environment: the application's --require/--import preloads (and
+      // NODE_OPTIONS) stay out of the worker, which loads only what it serves with.
+      worker = new Worker(path.join(__dirname, 'worker.js'), {
+        workerData,
+        execArgv: [],
+        env: {},
+        stdout: true,
+        stderr: false,
+        name: 'autoprom metrics',
+      });
+    } catch (err) {
+      this.fail(
+        `could not start the metrics worker (${(err as Error)?.message ?? String(err)}); the endpoint is served from the application thread`,
+      );
+      return undefined;
+    }
+    // stdout: true and never read: the worker prints nothing, and if anything ever did, it would
+    // not reach the application's stdout (reading the stream would keep the process alive).
+    worker.on('message', (message: FromWorker) => this.onMessage(worker, message));
+    worker.on('error', (err) => this.fail(`the metrics worker failed (${err?.message ?? String(err)}); the application runs on`));
+    worker.on('exit', () => this.fail(undefined));
+    // After the listeners (adding a 'message' listener refs the worker again): it never keeps the process alive.
+    worker.unref();
+    this.worker = worker;
+    return worker;
+  }
+
+  /** Once the port is taken and the worker loaded: close this thread's server, let the worker listen. */
+  private handOver(): void {
+    const worker = this.worker;
+    const interim = this.interim;
+    if (worker === undefined || interim === undefined || this.taken === undefined || !this.workerReady) return;
+    this.interim = undefined;
+    // The same port first; should another process take it in that instant, the rest of the range.
+    const ports = [this.taken, ...this.options.ports.slice(this.options.ports.indexOf(this.taken) + 1)];
+    const listen = (collection: MetricsInput | undefined) => {
+      // Connections it already accepted are answered (one request each, then closed). Between
+      // this close and the worker's listen (one message), a connection attempt is refused.
+      interim.server.close();
+      post(worker, { kind: 'listen', ports, collection: collection === undefined ? undefined : encodeCollection(collection) });
+    };
+    this.exposition.collect().then(listen, () => listen(undefined));
+  }
+
+  private fail(line: string | undefined): void {
+    if (this.unavailable) return;
+    if (line !== undefined) warn(line);
+    this.unavailable = true;
+    this.worker = undefined;
+    // The interim server (if it still holds the port) serves on; otherwise the port is gone.
+    if (this.interim === undefined) this.resolvePort(undefined);
+    else void this.interim.port.then((p) => this.resolvePort(p));
+    for (const reply of this.replies.values()) reply(undefined);
+    this.replies.clear();
+  }
+
+  private onMessage(worker: Worker, message: FromWorker): void {
+    switch (message.kind) {
+      case 'ready':
+        this.workerReady = true;
+        this.handOver();
+        break;
+      case 'collect':
+        this.exposition.collect().then(
+          (collection) => post(worker, { kind: 'collected', id: message.id, collection: encodeCollection(collection) }),
+          (err: unknown) => post(worker, { kind: 'failed', id: message.id, error: String(err) }),
+        );
+        break;
+      case 'listening':
+        this.resolvePort(message.port);
+        break;
+      case 'rendered': {
+        const reply = this.replies.get(message.id);
+        this.replies.delete(message.id);
+        reply?.(message);
+        break;
+      }
+      case 'warn':
+        warn(message.line);
+        break;
+    }
+  }
+
+  /** Collect and render on this thread: the interim server, and the fallback without a worker. */
+  private renderHere(req: IncomingMessage, res: ServerResponse, closeConnection: boolean): void {
+    this.exposition.collect().then(
+      (collection) => {
+        const r = new RenderedCollection(collection, this.options.namespace).render(
+          negotiateFormat(req.headers.accept),
+          acceptsGzip(req.headers['accept-encoding']),
+          0,
+        );
+        answer(req, res, r.contentType, r.contentEncoding, r.body, closeConnection);
+      },
+      (err: unknown) => collectionFailed(res, err),
+    );
+  }
+
+  /** The interim server's handler: one request per connection, so no scraper stays on this thread. */
+  private readonly interimHandle = (req: IncomingMessage, res: ServerResponse): void => {
+    this.renderHere(req, res, true);
+  };
+
+  /** The in-app handler: collect here, serialize and compress in the worker, answer here. */
+  readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const worker = this.start();
+    if (worker === undefined) {
+      this.renderHere(req, res, false);
+      return;
+    }
+    this.exposition.collect().then(
+      (collection) => {
+        const here = (s: MetricsInput) => {
+          const r = new RenderedCollection(s, this.options.namespace).render(
+            negotiateFormat(req.headers.accept),
+            acceptsGzip(req.headers['accept-encoding']),
+            0,
+          );
+          answer(req, res, r.contentType, r.contentEncoding, r.body, false);
+        };
+        if (this.unavailable) return here(collection);
+        const id = this.nextRender++;
+        this.replies.set(id, (m) =>
+          m === undefined ? here(collection) : answer(req, res, m.contentType, m.contentEncoding, m.body, false),
+        );
+        if (
+          !post(worker, {
+            kind: 'render',
+            id,
+            collection: encodeCollection(collection),
+            accept: req.headers.accept,
+            acceptEncoding: req.headers['accept-encoding'],
+          })
+        ) {
+          this.replies.delete(id);
+          here(collection);
+        }
+      },
+      (err: unknown) => collectionFailed(res, err),
+    );
+  };
+}
+
+function answer(
+  req: IncomingMessage,
+  res: ServerResponse,
+  contentType: string,
+  contentEncoding: string | undefined,
+  body: Uint8Array,
+  closeConnection: boolean,
+): void {
+  res.statusCode = 200;
+  res.setHeader('Content-Type', contentType);
+  if (contentEncoding !== undefined) res.setHeader('Content-Encoding', contentEncoding);
+  res.setHeader('Vary', 'Accept, Accept-Encoding');
+  if (closeConnection) res.setHeader('Connection', 'close');
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+function collectionFailed(res: ServerResponse, err: unknown): void {
+  res.statusCode = 500;
+  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  res.end(`# autoprom: metrics collection failed: ${String(err)}\n`);
+}
+
+/** postMessage (numbers transferred) that never throws into the application (an attribute value that cannot be cloned). */
+function post(worker: Worker, message: ToWorker): boolean {
+  try {
+    worker.postMessage(message, 'collection' in message && message.collection !== undefined ? transferList(message.collection) : undefined);
+    return true;
+  } catch (err) {
+    warn(`could not hand a collection to the metrics worker: ${(err as Error)?.message ?? String(err)}`);
+    if (message.kind === 'collected')
+      return post(worker, { kind: 'failed', id: message.id, error: 'the collection could not be handed to the metrics worker' });
+    return false;
+  }
+}

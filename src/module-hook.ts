@@ -1,0 +1,77 @@
+/**
+ * The ES module hook, installed by the preload however it was loaded (`--require` or
+ * `--import`), so that ES module imports of pg, ioredis, the frameworks … are instrumented
+ * as their `require()`s are. It wraps only the modules the enabled instrumentations name
+ * (the application's own modules are left as they are), and it is installed once.
+ *
+ * Where Node's synchronous in-thread hooks work (`module.registerHooks`: Node >= 22.22.3,
+ * >= 24.11.1) they are used: no loader thread, no messages between threads. Elsewhere
+ * (Node 22.15 …) the asynchronous hook of `module.register`, given the same module list.
+ */
+import { createRequire, register as registerAsyncHook } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+
+export type ModuleHookKind = 'sync' | 'async';
+
+let installed: ModuleHookKind | undefined;
+
+/** Files an instrumentation hooks by absolute path (a package's internal ES module), as file URLs. */
+const extraEntries = new Set<string>();
+
+/**
+ * Also wrap this file (an absolute path) when it is imported as an ES module: a package's
+ * internal file, imported by a relative specifier, is matched by its URL only. Call it while
+ * the instrumentations are created, before the hook is installed.
+ */
+export function hookFileToo(absolutePath: string): void {
+  extraEntries.add(pathToFileURL(absolutePath).href);
+}
+
+/**
+ * Whether this Node's `module.registerHooks` runs import-in-the-middle's synchronous loader
+ * (it needs nodejs/node#59929: 22.22.3, 24.11.1, 25.1.0, 26.0.0 and later).
+ */
+export function syncModuleHooksWork(version: string): boolean {
+  const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(version);
+  if (m === null) return false;
+  const [major, minor, patch] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (major >= 26) return true;
+  if (major === 25) return minor >= 1;
+  if (major === 24) return minor > 11 || (minor === 11 && patch >= 1);
+  if (major === 22) return minor > 22 || (minor === 22 && patch >= 3);
+  return false;
+}
+
+/** The modules the instrumentations patch (their module definitions' names), once each. */
+export function instrumentedModules(instrumentations: readonly Instrumentation[]): string[] {
+  const names = new Set<string>();
+  for (const i of instrumentations) {
+    const definitions = (i as { getModuleDefinitions?: () => Array<{ name?: unknown }> }).getModuleDefinitions?.() ?? [];
+    for (const d of definitions) if (typeof d.name === 'string' && d.name !== '') names.add(d.name);
+  }
+  return [...names];
+}
+
+/**
+ * Install the hook for `modules`. Throws when it cannot be installed (the caller says what stays
+ * unmeasured). The import-in-the-middle copy is the one @opentelemetry/instrumentation hooks with.
+ */
+export function installModuleHook(names: string[]): ModuleHookKind | undefined {
+  if (installed !== undefined) return installed;
+  const modules = [...names, ...extraEntries];
+  // Nothing to wrap: no hook at all (no loader thread, no resolution changes).
+  if (modules.length === 0) return undefined;
+  const instrumentationRequire = createRequire(require.resolve('@opentelemetry/instrumentation'));
+  if (syncModuleHooksWork(process.version)) {
+    const hooks = instrumentationRequire('import-in-the-middle/register-hooks.mjs') as {
+      register: (options: { include: string[] }) => void;
+    };
+    hooks.register({ include: modules });
+    installed = 'sync';
+  } else {
+    registerAsyncHook('@opentelemetry/instrumentation/hook.mjs', pathToFileURL(__filename), { data: { include: modules } });
+    installed = 'async';
+  }
+  return installed;
+}
