@@ -1,6 +1,6 @@
 // Writes ops/grafana/autoprom-dashboard.json, the Grafana dashboard for services under autoprom.
 // The panels are data here so that the file stays consistent (ids, grid, one selector), and the
-// live test (test/ops-live.test.ts) evaluates every query of the written file against a real
+// live test (test/ops-live.e2e.test.ts) evaluates every query of the written file against a real
 // Prometheus. `node scripts/ops-dashboard.js` rewrites the file; `--check` exits 1 when stale.
 const fs = require('node:fs');
 const path = require('node:path');
