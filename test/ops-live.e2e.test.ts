@@ -6,23 +6,50 @@
  * autoprom does not export yet (NOT_BUILT_YET), which are printed on every run.
  */
 import { strict as assert } from 'node:assert';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { Client } from 'pg';
 import { freePort, startApp, type RunningApp } from './helpers/child';
 import { dashboard, dashboardQueries, interpolate, readsFamily, RULES_FILE, ruleName, rules } from './helpers/ops';
 import { startPrometheus, type PrometheusServer } from './helpers/prometheus';
 import { PG_URL, requirePostgres, requireRedis } from './helpers/services';
 
-/** Families the kit reads that are being built: a query of one may be empty while it is absent. */
-const NOT_BUILT_YET: ReadonlyArray<{ family: string; what: string }> = [
-  { family: 'autoprom_eventloop_blocked_seconds', what: 'the gauge of the endpoint that answers while the event loop is blocked' },
-  {
-    family: 'django_migrations_applied_total',
-    what: 'the migration gauges (PROMETHEUS_EXPORT_MIGRATIONS=true); once built, this test needs a migration table to read',
-  },
-  {
-    family: 'django_migrations_unapplied_total',
-    what: 'the migration gauges (PROMETHEUS_EXPORT_MIGRATIONS=true); once built, this test needs an unapplied migration',
-  },
-];
+/** Families the kit reads that are being built: a query of one may be empty while it is absent (none left). */
+const NOT_BUILT_YET: ReadonlyArray<{ family: string; what: string }> = [];
+
+/**
+ * The app's project: a Knex layout with two migration files, of which the database's
+ * knex_migrations table records one as applied (the migration panels and the unapplied alert).
+ */
+async function migrationsProject(): Promise<string> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'autoprom-ops-'));
+  mkdirSync(path.join(dir, 'migrations'));
+  for (const f of ['20260101000000_users.js', '20260102000000_orders.js'])
+    writeFileSync(path.join(dir, 'migrations', f), 'exports.up = () => {};\n');
+  const client = new Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    await client.query('DROP TABLE IF EXISTS knex_migrations');
+    await client.query(
+      'CREATE TABLE knex_migrations (id serial PRIMARY KEY, name varchar(255), batch integer, migration_time timestamptz)',
+    );
+    await client.query("INSERT INTO knex_migrations (name, batch, migration_time) VALUES ('20260101000000_users.js', 1, now())");
+  } finally {
+    await client.end();
+  }
+  return dir;
+}
+
+async function dropMigrationsTable(): Promise<void> {
+  const client = new Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    await client.query('DROP TABLE IF EXISTS knex_migrations');
+  } finally {
+    await client.end();
+  }
+}
 
 interface RangeSeries {
   metric: Record<string, string>;
@@ -54,6 +81,7 @@ describe('ops kit: every dashboard panel and rule on a real Prometheus scraping 
   let loadStart = 0;
   let loadEnd = 0;
   let absent: Set<string>;
+  let project: string | undefined;
   const counts: string[] = [];
 
   const get = async (pathname: string, init?: RequestInit) => {
@@ -74,8 +102,14 @@ describe('ops kit: every dashboard panel and rule on a real Prometheus scraping 
     await requirePostgres();
     await requireRedis();
     const closedPort = await freePort();
+    project = await migrationsProject();
     app = await startApp('ops-app.js', {
-      env: { OPS_PG_URL: PG_URL, OPS_PG_DOWN_URL: `postgres://postgres@127.0.0.1:${closedPort}/ops_down` },
+      cwd: project,
+      env: {
+        OPS_PG_URL: PG_URL,
+        OPS_PG_DOWN_URL: `postgres://postgres@127.0.0.1:${closedPort}/ops_down`,
+        PROMETHEUS_EXPORT_MIGRATIONS: 'true',
+      },
     });
     second = await startApp('pipeline-plain.js');
     prom = await startPrometheus([`127.0.0.1:${app.metricsPort}`, `127.0.0.1:${second.metricsPort}`], `rule_files:\n  - '${RULES_FILE}'\n`);
@@ -137,6 +171,8 @@ describe('ops kit: every dashboard panel and rule on a real Prometheus scraping 
     await prom?.stop();
     await second?.stop('SIGKILL');
     await app?.stop('SIGKILL');
+    if (project !== undefined) rmSync(project, { recursive: true, force: true });
+    await dropMigrationsTable();
   });
 
   /** Evaluates `expr`; empty fails unless it reads a family that is not built yet (then it says so). */
