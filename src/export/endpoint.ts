@@ -1,3 +1,4 @@
+import { pathOf } from '../core/url';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { warn } from '../core/log';
 
@@ -18,12 +19,10 @@ export interface MetricsEndpoint {
   readonly port: Promise<number | undefined>;
 }
 
-/** The path part of a request URL (no query string), without allocating for the common case. */
-function pathOf(url: string | undefined): string {
-  if (url === undefined) return '/';
-  const q = url.indexOf('?');
-  return q === -1 ? url : url.slice(0, q);
-}
+/** Connections the endpoint holds at once; more are closed as they arrive (Prometheus needs one per target). */
+export const MAX_CONNECTIONS = 64;
+/** A connection that sends no complete request for this long is closed. */
+export const IDLE_TIMEOUT_MS = 10_000;
 
 /**
  * autoprom's own HTTP server for the metrics endpoint: on the application thread while the
@@ -44,6 +43,12 @@ export function startMetricsEndpoint(options: MetricsEndpointOptions): MetricsEn
   server.unref();
   // Keep-alive scrapes must not hold the process open either.
   server.on('connection', (socket) => socket.unref());
+  // The endpoint never takes the application's file descriptors: a bounded number of connections,
+  // and an idle one (a client that connects and sends nothing) is closed after a while.
+  server.maxConnections = MAX_CONNECTIONS;
+  server.timeout = IDLE_TIMEOUT_MS;
+  server.headersTimeout = IDLE_TIMEOUT_MS;
+  server.requestTimeout = IDLE_TIMEOUT_MS;
 
   const port = new Promise<number | undefined>((resolve) => {
     let i = 0;
