@@ -13,6 +13,7 @@ import { errorText, warn } from './core/log';
 import { Registry } from './core/registry';
 import { installModuleHook, instrumentedModules } from './module-hook';
 import { Exposition } from './export/exposition';
+import { yieldPortToApplication } from './export/port-yield';
 import { MetricsWorker } from './export/worker-host';
 import { createOtlpReader } from './export/otlp';
 import { setRunningInstance } from './core/instance';
@@ -130,6 +131,8 @@ export function start(env: NodeJS.ProcessEnv = process.env): Autoprom | undefine
         listen: config.server,
       });
       if (endpoint.interimServer !== undefined) ctx.ownServers.add(endpoint.interimServer);
+      // An application that listens on autoprom's port gets it (export/port-yield.ts).
+      if (config.server) yieldPortToApplication(endpoint, ctx.ownServers);
       // "Is it working?": at OTEL_LOG_LEVEL=info one line says where the endpoint listens.
       if (config.logLevel >= DiagLogLevel.INFO)
         void endpoint.port.then(

@@ -17,6 +17,8 @@ export interface MetricsEndpoint {
   readonly server: Server;
   /** The port it listens on, once listening; undefined when every port was busy. */
   readonly port: Promise<number | undefined>;
+  /** The port it is binding or has bound right now (listen with a host resolves it first), if any. */
+  attempted(): number | undefined;
 }
 
 /** Connections the endpoint holds at once; more are closed as they arrive (Prometheus needs one per target). */
@@ -50,11 +52,13 @@ export function startMetricsEndpoint(options: MetricsEndpointOptions): MetricsEn
   server.headersTimeout = IDLE_TIMEOUT_MS;
   server.requestTimeout = IDLE_TIMEOUT_MS;
 
+  let attempting: number | undefined;
   const port = new Promise<number | undefined>((resolve) => {
     let i = 0;
     const where = (p: number) => `${options.host ?? '0.0.0.0'}:${p}`;
     const tryNext = () => {
       const p = options.ports[i];
+      attempting = p;
       server.listen({ port: p, host: options.host, exclusive: true });
     };
     server.on('listening', () => {
@@ -78,9 +82,10 @@ export function startMetricsEndpoint(options: MetricsEndpointOptions): MetricsEn
           `cannot listen on ${where(options.ports[0])} (${err.code ?? err.message}); metrics endpoint not started, the application runs on`,
         );
       }
+      attempting = undefined;
       resolve(undefined);
     });
     tryNext();
   });
-  return { server, port };
+  return { server, port, attempted: () => attempting };
 }

@@ -50,6 +50,9 @@ export class MetricsWorker {
   /** The port the interim server took, once it listens. */
   private taken: number | undefined;
   private workerReady = false;
+  /** The port was given up to the application (it listens on it): never taken again. */
+  private released = false;
+  private onReleased: (() => void) | undefined;
   private readonly replies = new Map<number, Reply>();
   private nextRender = 1;
   /** This thread's own server while it holds the port: its requests are never the application's. */
@@ -122,15 +125,54 @@ export class MetricsWorker {
     return worker;
   }
 
+  /** The port autoprom holds (this thread's server, or the worker's), if any. */
+  heldPort(): number | undefined {
+    if (this.released) return undefined;
+    if (this.taken !== undefined) return this.taken;
+    // Still binding (listen with a host looks it up first): the port is as good as ours.
+    return this.interim?.attempted();
+  }
+
+  /**
+   * Give the port up because the application is about to listen on it: close this thread's
+   * server, or have the worker close its own. Resolves once the port is free (at most a second).
+   */
+  release(): Promise<void> {
+    if (this.released) return Promise.resolve();
+    this.released = true;
+    const interim = this.interim;
+    if (interim !== undefined) {
+      // Still on this thread: once its bind has landed, closing the listening socket frees the port at once.
+      this.interim = undefined;
+      return interim.port.then(() => {
+        interim.server.close();
+      });
+    }
+    const worker = this.worker;
+    if (worker === undefined) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      // Referenced: the application's listen waits on it, and would keep the process alive itself.
+      const timer = setTimeout(resolve, 1000);
+      this.onReleased = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      post(worker, { kind: 'release' });
+    });
+  }
+
   /** Once the port is taken and the worker loaded: close this thread's server, let the worker listen. */
   private handOver(): void {
+    if (this.released) return;
     const worker = this.worker;
     const interim = this.interim;
     if (worker === undefined || interim === undefined || this.taken === undefined || !this.workerReady) return;
-    this.interim = undefined;
     // The same port first; should another process take it in that instant, the rest of the range.
     const ports = [this.taken, ...this.options.ports.slice(this.options.ports.indexOf(this.taken) + 1)];
     const listen = (collection: MetricsInput | undefined) => {
+      // Given up to the application meanwhile (release closed this server): the worker never listens.
+      if (this.released || this.interim !== interim) return;
+      this.interim = undefined;
       // Connections it already accepted are answered (one request each, then closed). Between
       // this close and the worker's listen (one message), a connection attempt is refused.
       interim.server.close();
@@ -165,6 +207,10 @@ export class MetricsWorker {
         break;
       case 'listening':
         this.resolvePort(message.port);
+        break;
+      case 'released':
+        this.onReleased?.();
+        this.onReleased = undefined;
         break;
       case 'rendered': {
         const reply = this.replies.get(message.id);

@@ -5,7 +5,7 @@
  * stdout or stderr itself: warnings go to the application thread, which prints them.
  * Started by worker-host.ts with no preload, no execArgv and an empty environment.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
 import { startMetricsEndpoint } from './endpoint';
 import { acceptsGzip, negotiateFormat } from './negotiate';
@@ -26,6 +26,8 @@ export interface WorkerOptions {
 export type ToWorker =
   /** Take over the port the application thread held while this worker started (then the rest of the range). */
   | { readonly kind: 'listen'; readonly ports: readonly number[]; readonly collection: EncodedCollection | undefined }
+  /** Give the port up: the application listens on it. */
+  | { readonly kind: 'release' }
   | { readonly kind: 'collected'; readonly id: number; readonly collection: EncodedCollection }
   | { readonly kind: 'failed'; readonly id: number; readonly error: string }
   | {
@@ -41,6 +43,8 @@ export type FromWorker =
   /** Loaded: ready to take over the port. */
   | { readonly kind: 'ready' }
   | { readonly kind: 'listening'; readonly port: number | undefined }
+  /** The port is closed (after a release). */
+  | { readonly kind: 'released' }
   | { readonly kind: 'collect'; readonly id: number }
   | {
       readonly kind: 'rendered';
@@ -94,6 +98,9 @@ function scrape(req: IncomingMessage, res: ServerResponse): void {
   });
 }
 
+/** The worker's server, while it holds the port. */
+let listening: Server | undefined;
+
 port.on('message', (message: ToWorker) => {
   switch (message.kind) {
     case 'listen': {
@@ -101,9 +108,16 @@ port.on('message', (message: ToWorker) => {
       if (message.collection !== undefined)
         collections.offer(new RenderedCollection(decodeCollection(message.collection), options.namespace));
       const endpoint = startMetricsEndpoint({ ports: message.ports, host: options.host, path: options.path, handle: scrape, warn });
+      listening = endpoint.server;
       void endpoint.port.then((p) => send({ kind: 'listening', port: p }));
       break;
     }
+    case 'release':
+      // Closing the listening socket frees the port at once; connections already open finish.
+      listening?.close();
+      listening = undefined;
+      send({ kind: 'released' });
+      break;
     case 'collected':
       collections.collected(message.id, new RenderedCollection(decodeCollection(message.collection), options.namespace));
       break;
