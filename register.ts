@@ -1,10 +1,12 @@
 /**
  * The preload: `node --require autoprom/register app.js`. Node also runs `--require`
- * preloads inside the module-loader hooks thread; only the main thread starts autoprom.
+ * preloads inside the module-loader hooks thread; only the main thread starts autoprom, and
+ * never in a package manager that only launches the application (src/launcher.ts).
  */
 import { isMainThread } from 'node:worker_threads';
+import { isPackageManagerLauncher } from './src/launcher';
 
-if (isMainThread) {
+if (isMainThread && !isPackageManagerLauncher(process.argv[1])) {
   try {
     (require('./src/preload') as typeof import('./src/preload')).start();
   } catch (err) {
