@@ -135,7 +135,7 @@ export function start(env: NodeJS.ProcessEnv = process.env): Autoprom | undefine
       if (config.server) yieldPortToApplication(endpoint, ctx.ownServers);
       // "Is it working?": at OTEL_LOG_LEVEL=info one line says where the endpoint listens.
       if (config.logLevel >= DiagLogLevel.INFO)
-        void endpoint.port.then(
+        void endpoint.boundPort.then(
           (p) => p !== undefined && warn(`metrics endpoint listening on http://${config.host ?? '0.0.0.0'}:${p}${config.path}`),
         );
     }

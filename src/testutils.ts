@@ -74,7 +74,17 @@ async function readExposition(source: MetricsSource): Promise<string> {
     return running.renderExposition();
   }
   const url = metricsUrl(source);
-  const res = await fetch(url, { signal: AbortSignal.timeout(10000) });
+  // An app that has just started may be handing its port to the metrics worker: a connection
+  // refused or reset in that instant is tried again, briefly.
+  let res: Response | undefined;
+  for (let attempt = 0; res === undefined; attempt++) {
+    try {
+      res = await fetch(url, { signal: AbortSignal.timeout(10000) });
+    } catch (err) {
+      if (attempt >= 20) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
   const body = await res.text();
   if (res.status !== 200) throw new Error(`autoprom testutils: ${url} answered HTTP ${res.status}`);
   return body;

@@ -39,6 +39,11 @@ export interface MetricsWorkerOptions {
 type Reply = (message: Extract<FromWorker, { kind: 'rendered' }> | undefined) => void;
 
 export class MetricsWorker {
+  /** The port autoprom took at preload (this thread's server), before the worker takes it over; undefined when none. */
+  get boundPort(): Promise<number | undefined> {
+    return this.interimPort ?? this.port;
+  }
+  private interimPort: Promise<number | undefined> | undefined;
   /** The port the worker listens on; undefined when it does not (busy, off, or no worker). */
   readonly port: Promise<number | undefined>;
   private resolvePort: (port: number | undefined) => void = () => undefined;
@@ -69,6 +74,7 @@ export class MetricsWorker {
     }
     const interim = startMetricsEndpoint({ ports: options.ports, host: options.host, path: options.path, handle: this.interimHandle });
     this.interim = interim;
+    this.interimPort = interim.port;
     this.interimServer = interim.server;
     void interim.port.then((port) => {
       if (port === undefined) {
