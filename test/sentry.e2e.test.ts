@@ -122,11 +122,10 @@ describe("Sentry's OpenTelemetry setup beside autoprom (packed tarball, fresh ap
     );
     assert.deepEqual(measured.received.errors, bare.received.errors);
     // The same spans of the application's requests. A scrape in the first moments, before the
-    // metrics worker takes the port over, is served by the application thread and traced as a
-    // route-less `GET` span (see README); later scrapes never reach Sentry.
+    // metrics worker takes the port over (later on a loaded machine), is served by the application
+    // thread and traced as a route-less `GET` span (see README); the worker's scrapes never reach Sentry.
     const appSpans = (r: Received) => r.spans.filter((name) => name !== 'GET').sort();
     assert.deepEqual(appSpans(measured.received), appSpans(bare.received));
-    assert.ok(measured.received.spans.filter((name) => name === 'GET').length <= 1, JSON.stringify(measured.received.spans));
     assert.deepEqual(
       measured.received.types.filter((t) => t === 'event'),
       bare.received.types.filter((t) => t === 'event'),
