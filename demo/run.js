@@ -50,7 +50,7 @@ async function scrape() {
   try {
     res = await fetch(metricsUrl, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
   } catch (err) {
-    return { problem: `${metricsUrl} did not answer (${err.cause?.code ?? err.name})` };
+    return { problem: `${metricsUrl} did not answer (${err.cause?.code ?? err.name})`, unanswered: true };
   }
   const text = await res.text().catch(() => '');
   if (
@@ -105,7 +105,13 @@ async function main() {
     });
   });
 
-  const first = await scrape();
+  // The endpoint moves from the preload to its worker thread in the service's first moments: a
+  // connection made in that instant can be refused or reset, so the first scrape is retried briefly.
+  let first = await scrape();
+  for (let tries = 0; first.problem !== undefined && first.unanswered && tries < 20; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    first = await scrape();
+  }
   if (first.problem !== undefined) fail(first.problem);
 
   const { port, used } = ready;
