@@ -44,6 +44,8 @@ export interface Config {
   readonly otlp: boolean;
   /** Ports to try in order: the first free one wins. */
   readonly ports: readonly number[];
+  /** PROMETHEUS_METRICS_EXPORT_PORT_RANGE is set: each process has its own port (no sum over a service's processes). */
+  readonly portRange: boolean;
   /** Bind address; undefined means all interfaces. */
   readonly host: string | undefined;
   /** Path of the metrics endpoint. */
@@ -231,6 +233,7 @@ export function parseConfig(env: Env): ParsedConfig {
 
   // Port, port range, host, path.
   let ports: number[] = [DEFAULT_PORT];
+  let portRange = false;
   const range = firstSet(env, 'PROMETHEUS_METRICS_EXPORT_PORT_RANGE');
   const port = firstSet(env, 'PROMETHEUS_METRICS_EXPORT_PORT', 'OTEL_EXPORTER_PROMETHEUS_PORT');
   if (range !== undefined) {
@@ -245,7 +248,10 @@ export function parseConfig(env: Env): ParsedConfig {
         ),
       );
       prometheus = false;
-    } else ports = parsed;
+    } else {
+      ports = parsed;
+      portRange = true;
+    }
   } else if (port !== undefined) {
     const parsed = parsePort(port[1]);
     if (parsed === undefined) {
@@ -405,6 +411,7 @@ export function parseConfig(env: Env): ParsedConfig {
       prometheus,
       otlp,
       ports,
+      portRange,
       host,
       path,
       server,

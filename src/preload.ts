@@ -15,6 +15,7 @@ import { installModuleHook, instrumentedModules } from './module-hook';
 import { Exposition } from './export/exposition';
 import { yieldPortToApplication } from './export/port-yield';
 import { MetricsWorker } from './export/worker-host';
+import { memberOf } from './export/group';
 import { createOtlpReader } from './export/otlp';
 import { setRunningInstance } from './core/instance';
 
@@ -53,6 +54,11 @@ const stderrLogger: DiagLogger = {
 };
 
 let running: Autoprom | undefined;
+
+/** A node:cluster worker (Node removes NODE_UNIQUE_ID from its environment before preloads run). */
+function isClusterWorker(): boolean {
+  return (require('node:cluster') as typeof import('node:cluster').default).isWorker === true;
+}
 
 /** The running instance, if the preload (or `start`) has started one (with its MeterProvider and endpoint). */
 export function current(): Autoprom | undefined {
@@ -129,15 +135,24 @@ export function start(env: NodeJS.ProcessEnv = process.env): Autoprom | undefine
         path: config.path,
         namespace: config.namespace,
         listen: config.server,
+        // One port for the service: its node:cluster / PM2 workers are summed on it (a range gives each its own).
+        group: !config.portRange,
+        member: config.portRange ? undefined : memberOf(process.env, process.ppid, isClusterWorker()),
       });
       if (endpoint.interimServer !== undefined) ctx.ownServers.add(endpoint.interimServer);
       // An application that listens on autoprom's port gets it (export/port-yield.ts).
       if (config.server) yieldPortToApplication(endpoint, ctx.ownServers);
       // "Is it working?": at OTEL_LOG_LEVEL=info one line says where the endpoint listens.
-      if (config.logLevel >= DiagLogLevel.INFO)
+      if (config.logLevel >= DiagLogLevel.INFO) {
         void endpoint.boundPort.then(
           (p) => p !== undefined && warn(`metrics endpoint listening on http://${config.host ?? '0.0.0.0'}:${p}${config.path}`),
         );
+        void endpoint.joined.then((pid) =>
+          warn(
+            `this process's metrics are summed with its service's on http://${config.host ?? '0.0.0.0'}:${config.ports[0]}${config.path}, served by process ${pid}`,
+          ),
+        );
+      }
     }
     if (config.otlp) {
       const otlp = createOtlpReader(registry, config.exportIntervalMillis);

@@ -36,27 +36,36 @@ export class RenderedCollection {
   private readonly cache = new Map<string, RenderedBody>();
   private readonly pythonBuckets: (name: string) => boolean;
 
-  /** snapshot undefined: nothing was collected yet (only the gauge is exposed). */
+  /**
+   * snapshot undefined: nothing was collected yet (only the gauge is exposed). `extra`: the
+   * least the gauge says (a sum of processes, one of which had not answered), and families
+   * written after the application's.
+   */
   constructor(
     private readonly snapshot: MetricsInput | undefined,
     namespace: string,
+    private readonly extra?: { readonly blocked: number; readonly trailer?: (openMetrics: boolean) => string },
   ) {
     this.pythonBuckets = (name) => isDjangoFamily(name, namespace);
   }
 
   /** The body for a format and encoding, with the gauge at `blockedSeconds` (cached when 0). */
-  render(format: ExpositionFormat, gzip: boolean, blockedSeconds: number): RenderedBody {
+  render(format: ExpositionFormat, gzip: boolean, blockedArgument: number): RenderedBody {
+    const blockedSeconds = Math.max(blockedArgument, this.extra?.blocked ?? 0);
     const key = `${format}:${gzip}`;
-    if (blockedSeconds === 0) {
+    if (blockedArgument === 0) {
       const known = this.cache.get(key);
       if (known !== undefined) return known;
     }
-    let identity: Buffer | undefined = blockedSeconds === 0 ? this.cache.get(`${format}:false`)?.body : undefined;
+    let identity: Buffer | undefined = blockedArgument === 0 ? this.cache.get(`${format}:false`)?.body : undefined;
     if (identity === undefined) {
       const text = serializePrometheus(this.snapshot ?? { scopeMetrics: [] }, {
         format,
         pythonBuckets: this.pythonBuckets,
-        trailer: renderPromFamilies(this.snapshot?.appFamilies ?? [], format === 'openmetrics') + blockedGaugeText(blockedSeconds),
+        trailer:
+          renderPromFamilies(this.snapshot?.appFamilies ?? [], format === 'openmetrics') +
+          (this.extra?.trailer?.(format === 'openmetrics') ?? '') +
+          blockedGaugeText(blockedSeconds),
       });
       identity = Buffer.from(text, 'utf8');
     }
@@ -65,7 +74,7 @@ export class RenderedCollection {
       contentEncoding: gzip ? 'gzip' : undefined,
       body: gzip ? gzipSync(identity, GZIP) : identity,
     };
-    if (blockedSeconds === 0) {
+    if (blockedArgument === 0) {
       this.cache.set(key, out);
       if (gzip && !this.cache.has(`${format}:false`))
         this.cache.set(`${format}:false`, { contentType: out.contentType, contentEncoding: undefined, body: identity });

@@ -14,6 +14,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { warn } from '../core/log';
+import { groupSocketPath, hostKey, type GroupIdentity } from './group';
 import { startMetricsEndpoint, type MetricsEndpoint } from './endpoint';
 import type { Exposition } from './exposition';
 import { acceptsGzip, negotiateFormat } from './negotiate';
@@ -26,6 +27,10 @@ import type { FromWorker, ToWorker, WorkerOptions } from './worker';
 export const SHARING_WINDOW_MS = 250;
 /** A scrape waits this long for the application thread before it gets the last collection. */
 export const ANSWER_DEADLINE_MS = 600;
+/** A scrape of a service's sum waits this long for each other process (then takes its last numbers). */
+export const GROUP_DEADLINE_MS = 800;
+/** The aggregator process (no primary with autoprom) ends once no worker has been joined for this long. */
+export const AGGREGATOR_IDLE_MS = 60_000;
 
 export interface MetricsWorkerOptions {
   readonly ports: readonly number[];
@@ -34,6 +39,10 @@ export interface MetricsWorkerOptions {
   readonly namespace: string;
   /** Open autoprom's own port (false: the worker starts on the first in-app scrape). */
   readonly listen: boolean;
+  /** Sum this process's node:cluster workers on its port (one port configured, no range). */
+  readonly group: boolean;
+  /** This process is a worker of a service (node:cluster, PM2): it joins the process serving the port. */
+  readonly member: GroupIdentity | undefined;
 }
 
 type Reply = (message: Extract<FromWorker, { kind: 'rendered' }> | undefined) => void;
@@ -62,14 +71,24 @@ export class MetricsWorker {
   private nextRender = 1;
   /** This thread's own server while it holds the port: its requests are never the application's. */
   readonly interimServer: Server | undefined;
+  /** A worker process: the pid of the process that sums its numbers on the port, once joined. */
+  readonly joined: Promise<number>;
+  private resolveJoined: (pid: number) => void = () => undefined;
 
   constructor(
     private readonly exposition: Exposition,
     private readonly options: MetricsWorkerOptions,
   ) {
     this.port = new Promise((resolve) => (this.resolvePort = resolve));
+    this.joined = new Promise((resolve) => (this.resolveJoined = resolve));
     if (!options.listen) {
       this.resolvePort(undefined);
+      return;
+    }
+    if (options.member !== undefined) {
+      // A worker of a service: it never takes the port; its worker thread joins whoever serves it.
+      this.resolvePort(undefined);
+      setImmediate(() => this.start()).unref();
       return;
     }
     const interim = startMetricsEndpoint({ ports: options.ports, host: options.host, path: options.path, handle: this.interimHandle });
@@ -95,13 +114,41 @@ export class MetricsWorker {
 
   private start(): Worker | undefined {
     if (this.worker !== undefined || this.unavailable) return this.worker;
-    const workerData: WorkerOptions = {
+    const workerData: { -readonly [K in keyof WorkerOptions]: WorkerOptions[K] } = {
       host: this.options.host,
       path: this.options.path,
       namespace: this.options.namespace,
       windowMs: SHARING_WINDOW_MS,
       deadlineMs: ANSWER_DEADLINE_MS,
+      groupDeadlineMs: GROUP_DEADLINE_MS,
     };
+    const port = this.options.ports[0];
+    if (this.options.listen && this.options.member !== undefined) {
+      const member = this.options.member;
+      const socketPath = groupSocketPath(port);
+      workerData.member = {
+        socketPath,
+        identity: member,
+        port,
+        aggregator: {
+          script: path.join(__dirname, 'aggregator.js'),
+          options: {
+            port,
+            host: this.options.host,
+            path: this.options.path,
+            namespace: this.options.namespace,
+            key: member.key,
+            anchorPid: member.anchorPid,
+            socketPath,
+            windowMs: SHARING_WINDOW_MS,
+            deadlineMs: GROUP_DEADLINE_MS,
+            idleMs: AGGREGATOR_IDLE_MS,
+          },
+        },
+      };
+    } else if (this.options.listen && this.options.group) {
+      workerData.hostGroup = { socketPath: groupSocketPath(port), key: hostKey(process.pid) };
+    }
     let worker: Worker;
     try {
       // No execArgv and no environment: the application's --require/--import preloads (and
@@ -213,6 +260,9 @@ export class MetricsWorker {
         break;
       case 'listening':
         this.resolvePort(message.port);
+        break;
+      case 'joined':
+        this.resolveJoined(message.hostPid);
         break;
       case 'released':
         this.onReleased?.();

@@ -5,14 +5,17 @@
  * stdout or stderr itself: warnings go to the application thread, which prints them.
  * Started by worker-host.ts with no preload, no execArgv and an empty environment.
  */
+import { spawn } from 'node:child_process';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import * as net from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { startMetricsEndpoint } from './endpoint';
+import { GroupHost, GroupMember, groupFamiliesText, type GroupIdentity, type OwnPart } from './group';
 import { acceptsGzip, negotiateFormat } from './negotiate';
 import { RenderedCollection, type RenderedBody } from './render';
 import { setSerializerDiagnostics } from './serialize';
 import { SharedCollections } from './shared-collections';
-import { decodeCollection, type EncodedCollection } from './snapshot';
+import { decodeCollection, type EncodedCollection, type Snapshot } from './snapshot';
 
 export interface WorkerOptions {
   readonly host: string | undefined;
@@ -20,6 +23,18 @@ export interface WorkerOptions {
   readonly namespace: string;
   readonly windowMs: number;
   readonly deadlineMs: number;
+  /** How long a scrape waits for the other processes of the service (their last numbers after that). */
+  readonly groupDeadlineMs: number;
+  /** This process serves the port and sums the service's other processes that join it on this socket. */
+  readonly hostGroup?: { readonly socketPath: string; readonly key: string };
+  /** This process is a worker of a service: it joins the process that serves the port instead of listening. */
+  readonly member?: {
+    readonly socketPath: string;
+    readonly identity: GroupIdentity;
+    readonly port: number;
+    /** The aggregator's script and its options (when no process of the service serves the port yet). */
+    readonly aggregator: { readonly script: string; readonly options: unknown };
+  };
 }
 
 /** Application thread -> worker. */
@@ -42,6 +57,8 @@ export type ToWorker =
 export type FromWorker =
   /** Loaded: ready to take over the port. */
   | { readonly kind: 'ready' }
+  /** A worker process: its numbers are summed by the process (pid) that serves the port. */
+  | { readonly kind: 'joined'; readonly hostPid: number }
   | { readonly kind: 'listening'; readonly port: number | undefined }
   /** The port is closed (after a release). */
   | { readonly kind: 'released' }
@@ -64,11 +81,60 @@ const warn = (line: string) => send({ kind: 'warn', line });
 // Name clashes go to the application thread, in the words its diag logger uses (no api loaded here: 8 MB).
 setSerializerDiagnostics({ warn: (m) => warn(`otel warn: ${m}`), error: (m) => warn(`otel error: ${m}`) });
 
-const collections = new SharedCollections<RenderedCollection>({
-  windowMs: options.windowMs,
+/** This process's own collections: one request to the application thread at a time, answered within the deadline. */
+const own = new SharedCollections<EncodedCollection>({
+  windowMs: 0,
   deadlineMs: options.deadlineMs,
   requestCollection: (id) => send({ kind: 'collect', id }),
 });
+
+const decoded = new WeakMap<EncodedCollection, Snapshot>();
+function decode(encoded: EncodedCollection): Snapshot {
+  let snapshot = decoded.get(encoded);
+  if (snapshot === undefined) {
+    snapshot = decodeCollection(encoded);
+    decoded.set(encoded, snapshot);
+  }
+  return snapshot;
+}
+
+const ownPart: OwnPart = (answer) => own.scrape((encoded, blocked, error) => answer(encoded && decode(encoded), blocked, error));
+
+/** The other processes of the service, when this one serves the port for them. */
+let group: GroupHost | undefined;
+
+/** What scrapes are answered with: this process's collection, or the sum of the service's. */
+const collections: SharedCollections<RenderedCollection> = new SharedCollections<RenderedCollection>({
+  windowMs: options.windowMs,
+  // A safety net only: each part has its own deadline, within this one.
+  deadlineMs: Math.max(options.deadlineMs, options.groupDeadlineMs) + 400,
+  requestCollection: (id) => {
+    if (group === undefined || group.size === 0) {
+      ownPart((snapshot, blocked, error) => {
+        if (error !== undefined) collections.failed(id, error);
+        else collections.collected(id, new RenderedCollection(snapshot, options.namespace, { blocked }));
+      });
+      return;
+    }
+    group.gather(ownPart, options.groupDeadlineMs, (gathered) => {
+      for (const name of gathered.conflicts) warnOnce(`processes of this service disagree on the type or buckets of ${name}: it is left out of the sum`);
+      collections.collected(
+        id,
+        new RenderedCollection(gathered.snapshot, options.namespace, {
+          blocked: gathered.blocked,
+          trailer: (openMetrics) => groupFamiliesText(gathered, openMetrics),
+        }),
+      );
+    });
+  },
+});
+
+const warned = new Set<string>();
+function warnOnce(line: string): void {
+  if (warned.has(line) || warned.size > 100) return;
+  warned.add(line);
+  warn(line);
+}
 
 function respond(req: IncomingMessage, res: ServerResponse, rendered: RenderedBody): void {
   res.statusCode = 200;
@@ -105,29 +171,45 @@ port.on('message', (message: ToWorker) => {
   switch (message.kind) {
     case 'listen': {
       // The collection made at hand-over: what a scrape gets should the loop block before any other.
-      if (message.collection !== undefined)
-        collections.offer(new RenderedCollection(decodeCollection(message.collection), options.namespace));
+      if (message.collection !== undefined) {
+        own.offer(message.collection);
+        collections.offer(new RenderedCollection(decode(message.collection), options.namespace));
+      }
       const endpoint = startMetricsEndpoint({ ports: message.ports, host: options.host, path: options.path, handle: scrape, warn });
       listening = endpoint.server;
-      void endpoint.port.then((p) => send({ kind: 'listening', port: p }));
+      void endpoint.port.then((p) => {
+        send({ kind: 'listening', port: p });
+        const hostGroup = options.hostGroup;
+        // The port is this process's: so is the group socket of that port (its workers join there).
+        if (p !== undefined && hostGroup !== undefined && p === message.ports[0] && listening === endpoint.server) {
+          const host = new GroupHost({ key: hostGroup.key, namespace: options.namespace, warn });
+          group = host;
+          void host.listen(hostGroup.socketPath).then((ok) => {
+            if (!ok && group === host) group = undefined;
+          });
+        }
+      });
       break;
     }
     case 'release':
       // Closing the listening socket frees the port at once; connections already open finish.
       listening?.close();
       listening = undefined;
+      group?.close();
+      group = undefined;
       send({ kind: 'released' });
       break;
     case 'collected':
-      collections.collected(message.id, new RenderedCollection(decodeCollection(message.collection), options.namespace));
+      own.collected(message.id, message.collection);
       break;
     case 'failed':
-      collections.failed(message.id, message.error);
+      own.failed(message.id, message.error);
       break;
     case 'render': {
       // The in-app handler: the application thread collected; the worker serializes and compresses.
-      const collection = new RenderedCollection(decodeCollection(message.collection), options.namespace);
-      collections.offer(collection);
+      own.offer(message.collection);
+      const collection = new RenderedCollection(decode(message.collection), options.namespace);
+      if (group === undefined || group.size === 0) collections.offer(collection);
       const r = collection.render(negotiateFormat(message.accept), acceptsGzip(message.acceptEncoding), 0);
       // A copy of its own, moved to the application thread (the cached body stays here).
       const body = new Uint8Array(r.body);
@@ -138,5 +220,54 @@ port.on('message', (message: ToWorker) => {
     }
   }
 });
+
+/** Whether nothing listens on the port (a bind that succeeds is closed at once). */
+function portFree(p: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.unref();
+    probe.once('error', () => resolve(false));
+    probe.listen({ port: p, host: options.host, exclusive: true }, () => probe.close(() => resolve(true)));
+  });
+}
+
+/** Starts the aggregator process, detached from this one (it outlives any worker of the service). */
+function startAggregator(script: string, aggregatorOptions: unknown): void {
+  try {
+    // No environment and no flags: no preload in it. It re-starts itself once more, so that it is
+    // no child of this process (PM2 and process managers stop a worker's whole tree).
+    const child = spawn(process.execPath, [script, JSON.stringify({ ...(aggregatorOptions as object), daemonize: true })], {
+      detached: true,
+      stdio: 'ignore',
+      env: {},
+      windowsHide: true,
+    });
+    child.on('error', (err) => warn(`could not start the metrics aggregator process: ${err.message}`));
+    child.unref();
+  } catch (err) {
+    warn(`could not start the metrics aggregator process: ${(err as Error)?.message ?? String(err)}`);
+  }
+}
+
+const member = options.member;
+if (member !== undefined) {
+  const where = `${options.host ?? '0.0.0.0'}:${member.port}`;
+  new GroupMember({
+    socketPath: member.socketPath,
+    identity: member.identity,
+    collect: (answer) => own.scrape(answer),
+    portFree: () => portFree(member.port),
+    startAggregator: () => startAggregator(member.aggregator.script, member.aggregator.options),
+    joined: (hostPid) => send({ kind: 'joined', hostPid }),
+    refused: (hostPid) =>
+      warn(
+        `cannot serve metrics on ${where}: autoprom in process ${hostPid}, of another service, holds it; this process's metrics are not served (give each service its own PROMETHEUS_METRICS_EXPORT_PORT, or a PROMETHEUS_METRICS_EXPORT_PORT_RANGE)`,
+      ),
+    busy: () =>
+      warn(
+        `cannot listen on ${where} (EADDRINUSE: another program holds it, not autoprom); metrics endpoint not started, the application runs on`,
+      ),
+  }).start();
+}
 
 send({ kind: 'ready' });
