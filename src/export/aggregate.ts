@@ -128,7 +128,10 @@ class Summation {
         descriptor: { name, description: m.descriptor.description },
         dataPointType: m.dataPointType,
         isMonotonic: m.isMonotonic,
-        rule: m.dataPointType === POINT_TYPE.GAUGE || (m.dataPointType === POINT_TYPE.SUM && m.isMonotonic !== true) ? gaugeRule(name, this.namespace) : 'sum',
+        rule:
+          m.dataPointType === POINT_TYPE.GAUGE || (m.dataPointType === POINT_TYPE.SUM && m.isMonotonic !== true)
+            ? gaugeRule(name, this.namespace)
+            : 'sum',
         points: new Map(),
       };
       this.families.set(name, sum);
@@ -139,7 +142,8 @@ class Summation {
     const histogram = m.dataPointType === POINT_TYPE.HISTOGRAM;
     if (!histogram && m.dataPointType !== POINT_TYPE.SUM && m.dataPointType !== POINT_TYPE.GAUGE) {
       // Exponential histograms are not summed: the first process's points stand.
-      if (sum.points.size === 0) for (const p of m.dataPoints) sum.points.set(pointKey(p.attributes), { attributes: p.attributes, value: p.value as number });
+      if (sum.points.size === 0)
+        for (const p of m.dataPoints) sum.points.set(pointKey(p.attributes), { attributes: p.attributes, value: p.value as number });
       return;
     }
     for (const p of m.dataPoints) {
@@ -231,7 +235,11 @@ export interface SumResult {
  * The sum of the live processes' collections (the first one's family order first) and of the
  * departed processes' counters and histograms.
  */
-export function sumCollections(live: ReadonlyArray<MetricsInput | undefined>, departed: Departed | undefined, namespace: string): SumResult {
+export function sumCollections(
+  live: ReadonlyArray<MetricsInput | undefined>,
+  departed: Departed | undefined,
+  namespace: string,
+): SumResult {
   const s = new Summation(namespace);
   for (const c of live) if (c !== undefined) s.add(c);
   const gone = departed?.collection;

@@ -224,7 +224,14 @@ export class GroupHost {
   private accept(socket: net.Socket): void {
     socket.unref();
     socket.setNoDelay(true);
-    const member: Member = { wire: undefined as unknown as Wire, pid: 0, joined: false, last: undefined, unansweredSince: undefined, pending: new Map() };
+    const member: Member = {
+      wire: undefined as unknown as Wire,
+      pid: 0,
+      joined: false,
+      last: undefined,
+      unansweredSince: undefined,
+      pending: new Map(),
+    };
     (member as { wire: Wire }).wire = new Wire(socket, (message) => this.onMessage(member, message));
     this.members.add(member);
     const gone = () => {
@@ -430,6 +437,28 @@ export class GroupMember {
     socket.on('error', retry);
     socket.on('close', retry);
   }
+}
+
+/** The pid of the autoprom process serving a port's group socket, if one answers within `timeoutMs` (for a busy-port warning). */
+export function probeHolder(socketPath: string, timeoutMs = 500): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (pid: number | undefined) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(pid);
+    };
+    const socket = net.connect(socketPath);
+    socket.unref();
+    const timer = setTimeout(() => finish(undefined), timeoutMs);
+    timer.unref();
+    const wire = new Wire(socket, (message) => finish(message.t === 'refused' || message.t === 'welcome' ? message.pid : undefined));
+    socket.on('connect', () => wire.send({ t: 'hello', key: `probe:${process.pid}`, pid: process.pid }));
+    socket.on('error', () => finish(undefined));
+    socket.on('close', () => finish(undefined));
+  });
 }
 
 /** Milliseconds as seconds, to the millisecond. */

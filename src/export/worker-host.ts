@@ -14,7 +14,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { warn } from '../core/log';
-import { groupSocketPath, hostKey, type GroupIdentity } from './group';
+import { groupSocketPath, hostKey, probeHolder, type GroupIdentity } from './group';
 import { startMetricsEndpoint, type MetricsEndpoint } from './endpoint';
 import type { Exposition } from './exposition';
 import { acceptsGzip, negotiateFormat } from './negotiate';
@@ -91,7 +91,13 @@ export class MetricsWorker {
       setImmediate(() => this.start()).unref();
       return;
     }
-    const interim = startMetricsEndpoint({ ports: options.ports, host: options.host, path: options.path, handle: this.interimHandle });
+    const interim = startMetricsEndpoint({
+      ports: options.ports,
+      host: options.host,
+      path: options.path,
+      handle: this.interimHandle,
+      warn: options.ports.length === 1 ? (line) => busyPortWarning(options.ports[0], line) : warn,
+    });
     this.interim = interim;
     this.interimPort = interim.port;
     this.interimServer = interim.server;
@@ -338,6 +344,19 @@ export class MetricsWorker {
       (err: unknown) => collectionFailed(res, err),
     );
   };
+}
+
+/** A busy port's warning, saying so when the holder is autoprom in another process (of another service). */
+function busyPortWarning(port: number, line: string): void {
+  probeHolder(groupSocketPath(port)).then(
+    (pid) =>
+      warn(
+        pid === undefined
+          ? line
+          : `${line} (autoprom in process ${pid} holds that port, for another service: give each service its own PROMETHEUS_METRICS_EXPORT_PORT, or use PROMETHEUS_METRICS_EXPORT_PORT_RANGE)`,
+      ),
+    () => warn(line),
+  );
 }
 
 function answer(

@@ -117,7 +117,8 @@ const collections: SharedCollections<RenderedCollection> = new SharedCollections
       return;
     }
     group.gather(ownPart, options.groupDeadlineMs, (gathered) => {
-      for (const name of gathered.conflicts) warnOnce(`processes of this service disagree on the type or buckets of ${name}: it is left out of the sum`);
+      for (const name of gathered.conflicts)
+        warnOnce(`processes of this service disagree on the type or buckets of ${name}: it is left out of the sum`);
       collections.collected(
         id,
         new RenderedCollection(gathered.snapshot, options.namespace, {
