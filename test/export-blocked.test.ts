@@ -4,7 +4,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { waitForWorker } from './export-helpers';
-import { startApp, type RunningApp } from './helpers/child';
+import { fetchMetrics, startApp, type RunningApp } from './helpers/child';
 import { parseExposition, valueOf } from './helpers/exposition';
 import { promtoolCheck } from './helpers/promtool';
 
@@ -18,7 +18,7 @@ async function get(port: number, pathname: string): Promise<string> {
 }
 
 async function scrape(app: RunningApp, accept = 'text/plain'): Promise<{ contentType: string | null; text: string }> {
-  const res = await fetch(`http://127.0.0.1:${app.metricsPort}/metrics`, { headers: { accept } });
+  const res = await fetchMetrics(`http://127.0.0.1:${app.metricsPort}/metrics`, { headers: { accept } });
   assert.equal(res.status, 200);
   return { contentType: res.headers.get('content-type'), text: await res.text() };
 }

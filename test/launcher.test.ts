@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { APPS, freePort, REGISTER_CJS } from './helpers/child';
+import { APPS, fetchMetrics, freePort, REGISTER_CJS } from './helpers/child';
 import { parseExposition, valueOf } from './helpers/exposition';
 
 describe('a package manager that launches the app (NODE_OPTIONS)', function () {
@@ -39,7 +39,7 @@ describe('a package manager that launches the app (NODE_OPTIONS)', function () {
       assert.ok(ready !== null, `the app did not start\nstdout: ${out}\nstderr: ${err}`);
       const appPort = (JSON.parse(ready[1]) as { port: number }).port;
       for (let i = 0; i < 3; i++) assert.equal((await fetch(`http://127.0.0.1:${appPort}/a`)).status, 200);
-      const e = parseExposition(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text());
+      const e = parseExposition(await (await fetchMetrics(`http://127.0.0.1:${metricsPort}/metrics`)).text());
       assert.equal(valueOf(e, 'django_http_requests_before_middlewares_total'), 3);
       assert.doesNotMatch(err, /EADDRINUSE|cannot listen/);
     } finally {

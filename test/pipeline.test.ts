@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import * as path from 'node:path';
-import { APPS, freePort, REGISTER_CJS, startApp, type RunningApp } from './helpers/child';
+import { APPS, fetchMetrics, freePort, REGISTER_CJS, startApp, type RunningApp } from './helpers/child';
 import { parseExposition, valueOf } from './helpers/exposition';
 import { promtoolCheck } from './helpers/promtool';
 import { INSTRUMENTATION_NAMES } from '../src/config';
@@ -62,7 +62,7 @@ describe('pipeline: preload, exporter and process behaviour', () => {
 
   it('serves text format 0.0.4 and 404 elsewhere on its port', async () => {
     const app = track(await startApp('pipeline-plain.js'));
-    const res = await fetch(`http://127.0.0.1:${app.metricsPort}/metrics`);
+    const res = await fetchMetrics(`http://127.0.0.1:${app.metricsPort}/metrics`);
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('content-type'), 'text/plain; version=0.0.4; charset=utf-8');
     await res.text();
@@ -298,6 +298,6 @@ describe('pipeline: preload, exporter and process behaviour', () => {
 });
 
 async function scrapePort(port: number) {
-  const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+  const res = await fetchMetrics(`http://127.0.0.1:${port}/metrics`);
   return parseExposition(await res.text());
 }

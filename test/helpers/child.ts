@@ -25,6 +25,22 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * fetch on autoprom's metrics port, retrying a connection that is refused or reset for up to
+ * 3 s: the port passes from the preload to the metrics worker thread in the app's first moments,
+ * and an app may print READY before that.
+ */
+export async function fetchMetrics(url: string, init?: RequestInit): Promise<Response> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fetch(url, init);
+    } catch (err) {
+      if (attempt >= 30) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
 /** How the preload is given to node. */
 export type Preload = 'require' | 'import' | 'both';
 
@@ -109,16 +125,7 @@ export async function startApp(script: string, options: AppOptions = {}): Promis
   }
 
   const scrapeText = async (pathname = '/metrics'): Promise<string> => {
-    // An app may print READY before the metrics server's listen completes: retry a refusal briefly.
-    let res: Response | undefined;
-    for (let attempt = 0; res === undefined; attempt++) {
-      try {
-        res = await fetch(`http://127.0.0.1:${metricsPort}${pathname}`);
-      } catch (err) {
-        if (attempt >= 30) throw err;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    const res = await fetchMetrics(`http://127.0.0.1:${metricsPort}${pathname}`);
     if (res.status !== 200) throw new Error(`scrape ${pathname}: HTTP ${res.status}`);
     return res.text();
   };
