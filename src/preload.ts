@@ -55,9 +55,12 @@ const stderrLogger: DiagLogger = {
 
 let running: Autoprom | undefined;
 
-/** A node:cluster worker (Node removes NODE_UNIQUE_ID from its environment before preloads run). */
+/**
+ * A node:cluster worker (Node removes NODE_UNIQUE_ID from its environment before preloads run).
+ * Only a process with an IPC channel can be one: the others never load node:cluster (5 ms).
+ */
 function isClusterWorker(): boolean {
-  return (require('node:cluster') as typeof import('node:cluster').default).isWorker === true;
+  return typeof process.send === 'function' && (require('node:cluster') as typeof import('node:cluster').default).isWorker === true;
 }
 
 /** The running instance, if the preload (or `start`) has started one (with its MeterProvider and endpoint). */

@@ -10,7 +10,8 @@ import { request } from 'node:http';
 import { createServer } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { APPS, REGISTER_CJS, ROOT, freePort, startApp } from './helpers/child';
+import { pathToFileURL } from 'node:url';
+import { APPS, REGISTER_CJS, REGISTER_ESM, ROOT, freePort, startApp } from './helpers/child';
 import { parseExposition, valueOf, type Exposition } from './helpers/exposition';
 
 const GET = { method: 'GET' };
@@ -80,10 +81,11 @@ interface ClusterApp {
   stop(): Promise<void>;
 }
 
-async function startCluster(options: { workers: number; primaryPreload: boolean }): Promise<ClusterApp> {
+async function startCluster(options: { workers: number; primaryPreload: boolean; flag?: '--require' | '--import' }): Promise<ClusterApp> {
   const metricsPort = await freePort();
   const appPort = await freePort();
-  const args = options.primaryPreload ? ['--require', REGISTER_CJS] : [];
+  const preload = options.flag === '--import' ? ['--import', pathToFileURL(REGISTER_ESM).href] : ['--require', REGISTER_CJS];
+  const args = options.primaryPreload ? preload : [];
   const child = spawn(process.execPath, [...args, path.join(APPS, 'cluster-app.js')], {
     cwd: ROOT,
     env: childEnv({
@@ -161,12 +163,16 @@ async function waitPortFree(port: number, what: string): Promise<void> {
 describe('one endpoint for every process of a service (node:cluster, PM2)', function () {
   this.timeout(120000);
 
-  for (const primaryPreload of [true, false]) {
+  for (const [primaryPreload, flag] of [
+    [true, '--require'],
+    [true, '--import'],
+    [false, '--require'],
+  ] as const) {
     const title = primaryPreload
-      ? 'node:cluster, primary under --require: the primary serves the exact sum of itself and 4 workers'
+      ? `node:cluster, primary under ${flag}: the primary serves the exact sum of itself and 4 workers`
       : 'node:cluster, only the workers under the preload: an aggregator process serves the exact sum of 4 workers';
     it(`${title}; a SIGKILLed worker's counts stay, the re-forked one adds to them`, async () => {
-      const app = await startCluster({ workers: 4, primaryPreload });
+      const app = await startCluster({ workers: 4, primaryPreload, flag });
       try {
         await app.waitReady(1);
         const members = primaryPreload ? 5 : 4;
