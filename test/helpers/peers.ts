@@ -32,3 +32,10 @@ export function ensurePrisma(): string {
   }
   return dir;
 }
+
+/** MikroORM 7 (core, postgresql, migrations) and umzug, for the migration-gauge tests (about 20 MB, 5 s). */
+export function ensureMigrators(): string {
+  const dir = path.join(PEERS, 'migrators');
+  if (!existsSync(path.join(dir, 'node_modules', 'umzug', 'package.json'))) install(dir);
+  return dir;
+}
