@@ -39,3 +39,10 @@ export function ensureMigrators(): string {
   if (!existsSync(path.join(dir, 'node_modules', 'umzug', 'package.json'))) install(dir);
   return dir;
 }
+
+/** node-sqlite3 (`sqlite3`), compiled from source on install (its prebuilt binary is downloaded from outside the registry). */
+export function ensureSqlite3(): string {
+  const dir = path.join(PEERS, 'sqlite3');
+  if (!existsSync(path.join(dir, 'node_modules', 'sqlite3', 'build', 'Release', 'node_sqlite3.node'))) install(dir, 480000);
+  return dir;
+}
