@@ -10,7 +10,7 @@ const END = '<!-- metrics:end -->';
 const AREAS = [
   ['http', 'HTTP server (django_prometheus middleware)'],
   ['http-client', 'Outgoing HTTP (beyond django)'],
-  ['db', 'Database: pg, pg-pool, mysql2, better-sqlite3, node:sqlite'],
+  ['db', 'Database: pg, pg-pool, postgres.js, mysql2, better-sqlite3, node:sqlite, sqlite3'],
   ['models', 'ORM models (derived from the SQL sent through pg, mysql2 and SQLite)'],
   ['migrations', 'Migrations (opt-in: `PROMETHEUS_EXPORT_MIGRATIONS=true`)'],
   ['cache', 'Cache: ioredis, node-redis, memjs (memcached), or any cache through `measureCache`'],

@@ -195,7 +195,7 @@ export const CATALOGUE = [
     'counter',
     'Counter of executed statements by database and by vendor, including bulk executions.',
     DB,
-    'statements sent through pg, mysql2, better-sqlite3 and node:sqlite',
+    'statements sent through pg, mysql2, better-sqlite3, node:sqlite and sqlite3',
   ),
   {
     ...db(

@@ -1,6 +1,6 @@
 /**
  * django_model_* with zero application code for the SQL the ORMs send over MySQL (mysql2, real
- * MariaDB) and SQLite (better-sqlite3, a real file). Each ORM step does 2 single inserts, 1 insert
+ * MariaDB) and SQLite (a real file: better-sqlite3, and node-sqlite3 for Sequelize). Each ORM step does 2 single inserts, 1 insert
  * of 3 rows, 1 update of a loaded row, 1 bulk update, 1 delete of a loaded row and 1 bulk delete:
  * 3 inserts, 2 updates, 2 deletes of its own table.
  */
@@ -8,6 +8,7 @@ import { strict as assert } from 'node:assert';
 import { runStep } from './db-sequence';
 import { startApp, type RunningApp } from './helpers/child';
 import { delta, samplesOf, type Exposition } from './helpers/exposition';
+import { ensureSqlite3 } from './helpers/peers';
 import { requireMysql } from './helpers/services';
 
 const MODEL_FAMILIES = ['django_model_inserts_total', 'django_model_updates_total', 'django_model_deletes_total'];
@@ -38,6 +39,7 @@ const DATABASES: ReadonlyArray<[db: 'mysql' | 'sqlite', alias: string, orms: Rea
     'sqlite',
     'ap_orm.db',
     [
+      ['sequelize', 'ap_orm_seq_users'],
       ['typeorm', 'ap_orm_typeorm_photos'],
       ['knex', 'ap_orm_knex_books'],
       ['drizzle', 'ap_orm_drizzle_pets'],
@@ -47,11 +49,14 @@ const DATABASES: ReadonlyArray<[db: 'mysql' | 'sqlite', alias: string, orms: Rea
 
 for (const [db, alias, orms] of DATABASES) {
   const vendor = db;
-  describe(`db: ORM model counters over ${db === 'mysql' ? 'MySQL (mysql2, MariaDB)' : 'SQLite (better-sqlite3)'} (zero code)`, () => {
+  describe(`db: ORM model counters over ${db === 'mysql' ? 'MySQL (mysql2, MariaDB)' : 'SQLite (better-sqlite3; sqlite3 for Sequelize)'} (zero code)`, function () {
+    // SQLite's Sequelize needs node-sqlite3, compiled on its first install (test/peers/sqlite3).
+    this.timeout(600000);
     let app: RunningApp;
     before(async () => {
       if (db === 'mysql') await requireMysql();
-      app = await startApp('db-orm-vendors.js', { env: { AUTOPROM_TEST_ORM_DB: db } });
+      const sqlite3 = db === 'sqlite' ? ensureSqlite3() : undefined;
+      app = await startApp('db-orm-vendors.js', { env: { AUTOPROM_TEST_ORM_DB: db, SQLITE3_DIR: sqlite3 } });
     });
     after(async () => {
       await app?.stop();

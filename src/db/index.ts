@@ -12,6 +12,7 @@ import { mysqlErrorType } from './errors-mysql';
 import { createMysql2ConfigInstrumentation, Mysql2Configs, Mysql2Subscriber } from './mysql2';
 import { sqliteErrorType } from './errors-sqlite';
 import { createSqliteInstrumentation } from './sqlite';
+import { createSqlite3Instrumentation } from './sqlite3';
 import { createPostgresJsInstrumentation } from './postgres-js';
 import { AUTOPROM_MIGRATIONS_METER, createMigrationsInstrumentation, MigrationWatcher } from './migrations';
 
@@ -111,11 +112,11 @@ export function setupMysql2(ctx: AreaContext): AreaSetup {
   return configs === undefined ? {} : { instrumentations: [createMysql2ConfigInstrumentation(configs)] };
 }
 
-/** django_db_* and django_model_* from better-sqlite3 and node:sqlite. */
+/** django_db_* and django_model_* from better-sqlite3, node:sqlite and sqlite3 (node-sqlite3). */
 export function setupSqlite(ctx: AreaContext): AreaSetup {
-  return {
-    instrumentations: [createSqliteInstrumentation(new SqlClientMetrics(ctx.registry, 'sqlite', sqliteErrorType), migrationWatcherOf(ctx))],
-  };
+  const metrics = new SqlClientMetrics(ctx.registry, 'sqlite', sqliteErrorType);
+  const watcher = migrationWatcherOf(ctx);
+  return { instrumentations: [createSqliteInstrumentation(metrics, watcher), createSqlite3Instrumentation(metrics, watcher)] };
 }
 
 /** The migration watcher of a running autoprom, when PROMETHEUS_EXPORT_MIGRATIONS=true (made by setupMigrations). */

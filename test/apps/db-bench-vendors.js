@@ -1,5 +1,5 @@
 // Per-statement cost for mysql2 and SQLite: N sequential statements on one connection, timed in-process.
-// DB_BENCH_CLIENT = mysql2 | postgres (postgres.js) | better-sqlite3 | node:sqlite; DB_BENCH_MODE = text (SELECT 1) | insert.
+// DB_BENCH_CLIENT = mysql2 | postgres (postgres.js) | better-sqlite3 | node:sqlite | sqlite3 (from SQLITE3_DIR, test/peers/sqlite3); DB_BENCH_MODE = text (SELECT 1) | insert.
 // Run it with and without the preload and compare (as db-bench.js does for pg).
 'use strict';
 const N = Number(process.env.DB_BENCH_N || 20000);
@@ -24,6 +24,17 @@ async function runner() {
     if (mode === 'insert') await sql`CREATE TEMP TABLE ap_db_bench (v int)`;
     return { run: (i) => (mode === 'insert' ? sql`INSERT INTO ap_db_bench (v) VALUES (${i})` : sql`SELECT 1`), close: () => sql.end() };
   }
+  if (client === 'sqlite3') {
+    const sqlite3 = require(require('node:path').join(process.env.SQLITE3_DIR, 'node_modules', 'sqlite3'));
+    const db = new sqlite3.Database(':memory:');
+    const call = (method, sql, ...args) =>
+      new Promise((resolve, reject) => db[method](sql, ...args, (err) => (err ? reject(err) : resolve())));
+    await call('run', 'CREATE TABLE ap_db_bench (v int)');
+    return {
+      run: (i) => (mode === 'insert' ? call('run', 'INSERT INTO ap_db_bench (v) VALUES (?)', i) : call('get', 'SELECT 1')),
+      close: () => new Promise((resolve) => db.close(resolve)),
+    };
+  }
   const db = client === 'node:sqlite' ? new (require('node:sqlite').DatabaseSync)(':memory:') : new (require('better-sqlite3'))(':memory:');
   db.exec('CREATE TABLE ap_db_bench (v int)');
   const select = db.prepare('SELECT 1');
@@ -33,7 +44,7 @@ async function runner() {
 
 async function main() {
   const { run, close } = await runner();
-  const sync = client !== 'mysql2' && client !== 'postgres';
+  const sync = client !== 'mysql2' && client !== 'postgres' && client !== 'sqlite3';
   for (let i = 0; i < 2000; i++) await run(i); // warm up
   // CPU time of this process only: the server's share and scheduling noise stay out.
   const cpu0 = process.cpuUsage();

@@ -1,5 +1,5 @@
-// Sequelize, Knex, TypeORM and Drizzle over MySQL (mysql2, real MariaDB) or SQLite (better-sqlite3, a
-// temporary file), chosen by AUTOPROM_TEST_ORM_DB; each creates, updates and deletes rows of its own
+// Sequelize, Knex, TypeORM and Drizzle over MySQL (mysql2, real MariaDB) or SQLite (a temporary file:
+// better-sqlite3, and sqlite3 for Sequelize), chosen by AUTOPROM_TEST_ORM_DB; each creates, updates and deletes rows of its own
 // table. Every statement they log is kept (text only) so tests can show what was parsed.
 'use strict';
 const fs = require('node:fs');
@@ -17,13 +17,17 @@ const logSql = (sql) => sqlSeen.push(typeof sql === 'string' ? sql : String(sql)
 const steps = {
   async sequelize() {
     const { Sequelize, DataTypes, Op } = require('sequelize');
-    // Sequelize's SQLite dialect needs the `sqlite3` package: MySQL only here.
-    const sequelize = new Sequelize(MYSQL.database, MYSQL.user, MYSQL.password, {
-      host: MYSQL.host,
-      port: MYSQL.port,
-      dialect: 'mysql',
-      logging: (sql) => logSql(sql.replace(/^Executing \([^)]*\): /, '')),
-    });
+    const logging = (sql) => logSql(sql.replace(/^Executing \([^)]*\): /, ''));
+    // SQLite: Sequelize's dialect runs on the `sqlite3` package, installed in test/peers/sqlite3 (SQLITE3_DIR).
+    const sequelize =
+      DB === 'mysql'
+        ? new Sequelize(MYSQL.database, MYSQL.user, MYSQL.password, { host: MYSQL.host, port: MYSQL.port, dialect: 'mysql', logging })
+        : new Sequelize({
+            dialect: 'sqlite',
+            storage: SQLITE_FILE,
+            dialectModule: require(path.join(process.env.SQLITE3_DIR, 'node_modules', 'sqlite3')),
+            logging,
+          });
     const User = sequelize.define('ApOrmSeqUser', { name: DataTypes.STRING }, { tableName: 'ap_orm_seq_users' });
     try {
       await User.sync({ force: true });
