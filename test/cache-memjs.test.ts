@@ -126,9 +126,7 @@ describe('cache: django_cache_* from memcached through memjs', function () {
       const app = await startApp(script, { preload, env });
       try {
         for (const { step, moves: expected } of SCRIPT) {
-          const before = await app.scrape();
-          const result = await runStep(app, step);
-          const after = await app.scrape();
+          const { before, result, after } = await app.around(() => runStep(app, step));
           for (const backend of BACKENDS) {
             assert.deepEqual(
               moves(before, after, backend),

@@ -127,9 +127,7 @@ describe('cache: django_cache_* from ioredis against real Redis servers', functi
             const first = await app.scrape();
             for (const name of FAMILIES) assert.equal(first.meta.get(name)?.type, 'counter', `${name} is exposed before any read`);
             for (const { step, moves: expected } of SCRIPT) {
-              const before = await app.scrape();
-              const result = await runStep(app, step);
-              const after = await app.scrape();
+              const { before, result, after } = await app.around(() => runStep(app, step));
               for (const backend of BACKENDS) {
                 assert.deepEqual(
                   moves(before, after, backend),

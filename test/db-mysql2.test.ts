@@ -68,9 +68,7 @@ for (const [preload, script] of [
 
     SEQUENCE.forEach(([step, expect, errorCode], index) => {
       it(`${step} moves exactly its series${errorCode === undefined ? '' : ` (${errorCode})`}`, async () => {
-        const before = await app.scrape();
-        const reply = await runStep(app, step);
-        const after = await app.scrape();
+        const { before, result: reply, after } = await app.around(() => runStep(app, step));
         assert.equal(reply.error?.code, errorCode, JSON.stringify(reply));
         if (bareReplies !== undefined) assert.deepEqual(reply, bareReplies[index], 'the same reply as without autoprom');
         assert.deepEqual(movedDbSeries(before, after), expectedDbSeries(expect, 'mysql', 'test'));

@@ -55,9 +55,7 @@ for (const preload of ['require', 'import'] as const) {
 
     SEQUENCE.forEach(([step, expect, errorCode], index) => {
       it(`${step} moves exactly its series${errorCode === undefined ? '' : ` (${errorCode})`}`, async () => {
-        const before = await app.scrape();
-        const reply = await runStep(app, step);
-        const after = await app.scrape();
+        const { before, result: reply, after } = await app.around(() => runStep(app, step));
         assert.equal(reply.error?.code, errorCode, JSON.stringify(reply));
         if (bareReplies !== undefined) assert.deepEqual(reply, bareReplies[index], 'the same reply as without autoprom');
         assert.deepEqual(movedDbSeries(before, after), expectedDbSeries(expect, 'postgresql', 'test'));

@@ -65,9 +65,7 @@ for (const driver of ['better-sqlite3', 'node:sqlite'] as const) {
 
       steps.forEach(([step, expect], index) => {
         it(`${step} moves exactly its series`, async () => {
-          const before = await app.scrape();
-          const reply = await runStep(app, step);
-          const after = await app.scrape();
+          const { before, result: reply, after } = await app.around(() => runStep(app, step));
           assert.equal(
             reply.error !== undefined,
             expect.errors !== undefined || expect.connectionErrors !== undefined,

@@ -67,9 +67,7 @@ describe('db: sqlite3 (node-sqlite3) with zero code', function () {
 
   for (const [step, expected] of STEPS) {
     it(`${step}: the same reply as without autoprom; exactly ${JSON.stringify(expected)}`, async () => {
-      const before = await app.scrape();
-      const reply = await runStep(app, step);
-      const after = await app.scrape();
+      const { before, result: reply, after } = await app.around(() => runStep(app, step));
       assert.deepEqual(reply, await runStep(bare, step));
       const alias = step === 'cannotOpen' ? 'dir.db' : 'ap_sqlite3.db';
       assert.deepEqual(moves(before, after, alias), expected);

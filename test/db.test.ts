@@ -66,9 +66,7 @@ for (const { preload, esm, title } of PRELOAD_MODES) {
 
     for (const [step, expect, error] of SEQUENCE) {
       it(`${step} moves exactly its series`, async () => {
-        const before = await app.scrape();
-        const reply = await runStep(app, step);
-        const after = await app.scrape();
+        const { before, result: reply, after } = await app.around(() => runStep(app, step));
         if (error !== undefined) assert.equal(reply.error?.code, error.code, JSON.stringify(reply));
         else assert.equal(reply.error, undefined, JSON.stringify(reply));
         assert.deepEqual(moved(before, after), expected(expect));

@@ -15,7 +15,8 @@
 export type Answer<T> = (collection: T | undefined, blockedSeconds: number, error?: string) => void;
 
 export interface SharedCollectionsOptions {
-  readonly windowMs: number;
+  /** The sharing window (read each time a collection is due: it may follow what collections cost). */
+  readonly windowMs: number | (() => number);
   readonly deadlineMs: number;
   /** Ask the application thread for a collection; `collected` or `failed` follows with the id. */
   readonly requestCollection: (id: number) => void;
@@ -85,7 +86,8 @@ export class SharedCollections<T> {
 
   private schedule(): void {
     if (this.inFlight !== undefined || this.slot !== undefined || this.queued.size === 0) return;
-    const wait = this.lastSentAt + this.options.windowMs - this.now();
+    const window = this.options.windowMs;
+    const wait = this.lastSentAt + (typeof window === 'number' ? window : window()) - this.now();
     if (wait <= 0) {
       this.send();
       return;

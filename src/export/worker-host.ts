@@ -258,12 +258,18 @@ export class MetricsWorker {
         this.workerReady = true;
         this.handOver();
         break;
-      case 'collect':
+      case 'collect': {
+        // What the collection cost this thread (collecting and encoding): the worker's sharing window follows it.
+        const started = performance.now();
         this.exposition.collect().then(
-          (collection) => post(worker, { kind: 'collected', id: message.id, collection: encodeCollection(collection) }),
+          (collection) => {
+            const encoded = encodeCollection(collection);
+            post(worker, { kind: 'collected', id: message.id, collection: encoded, costMs: performance.now() - started });
+          },
           (err: unknown) => post(worker, { kind: 'failed', id: message.id, error: String(err) }),
         );
         break;
+      }
       case 'listening':
         this.resolvePort(message.port);
         break;

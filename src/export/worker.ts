@@ -43,7 +43,7 @@ export type ToWorker =
   | { readonly kind: 'listen'; readonly ports: readonly number[]; readonly collection: EncodedCollection | undefined }
   /** Give the port up: the application listens on it. */
   | { readonly kind: 'release' }
-  | { readonly kind: 'collected'; readonly id: number; readonly collection: EncodedCollection }
+  | { readonly kind: 'collected'; readonly id: number; readonly collection: EncodedCollection; readonly costMs?: number }
   | { readonly kind: 'failed'; readonly id: number; readonly error: string }
   | {
       readonly kind: 'render';
@@ -103,9 +103,24 @@ const ownPart: OwnPart = (answer) => own.scrape((encoded, blocked, error) => ans
 /** The other processes of the service, when this one serves the port for them. */
 let group: GroupHost | undefined;
 
+/**
+ * The sharing window follows what a collection costs the application thread: back-to-back
+ * scrapes wait at most COST_FACTOR times that cost (so a flood of scrapes takes at most about
+ * 2% of the thread), at least MIN_WINDOW_MS, at most `windowMs` (also until a first cost is
+ * known, and while other processes of the service are summed here).
+ */
+const COST_FACTOR = 50;
+const MIN_WINDOW_MS = 10;
+let lastCostMs: number | undefined;
+// The sum of a service's processes keeps the whole window: each of them collects for every answer.
+const sharingWindow = () =>
+  lastCostMs === undefined || (group !== undefined && group.size > 0)
+    ? options.windowMs
+    : Math.min(options.windowMs, Math.max(MIN_WINDOW_MS, COST_FACTOR * lastCostMs));
+
 /** What scrapes are answered with: this process's collection, or the sum of the service's. */
 const collections: SharedCollections<RenderedCollection> = new SharedCollections<RenderedCollection>({
-  windowMs: options.windowMs,
+  windowMs: sharingWindow,
   // A safety net only: each part has its own deadline, within this one.
   deadlineMs: Math.max(options.deadlineMs, options.groupDeadlineMs) + 400,
   requestCollection: (id) => {
@@ -201,6 +216,7 @@ port.on('message', (message: ToWorker) => {
       send({ kind: 'released' });
       break;
     case 'collected':
+      if (message.costMs !== undefined && Number.isFinite(message.costMs)) lastCostMs = message.costMs;
       own.collected(message.id, message.collection);
       break;
     case 'failed':

@@ -72,6 +72,12 @@ export interface RunningApp {
   stdout(): string;
   stderr(): string;
   scrape(pathname?: string): Promise<Exposition>;
+  /**
+   * The exposition before and after `fn`. The "before" is the previous `around`'s "after" when
+   * nothing else scraped since (steps run back to back: one scrape per step, not two, each of
+   * which may wait for the endpoint's 250 ms sharing window).
+   */
+  around<T>(fn: () => Promise<T>): Promise<{ before: Exposition; result: T; after: Exposition }>;
   scrapeText(pathname?: string): Promise<string>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -129,6 +135,11 @@ export async function startApp(script: string, options: AppOptions = {}): Promis
     if (res.status !== 200) throw new Error(`scrape ${pathname}: HTTP ${res.status}`);
     return res.text();
   };
+  let lastAfter: Exposition | undefined;
+  const scrape = async (pathname?: string) => {
+    lastAfter = undefined;
+    return parseExposition(await scrapeText(pathname));
+  };
   return {
     child,
     ready,
@@ -136,7 +147,25 @@ export async function startApp(script: string, options: AppOptions = {}): Promis
     stdout: () => out,
     stderr: () => err,
     scrapeText,
-    scrape: async (pathname?: string) => parseExposition(await scrapeText(pathname)),
+    scrape,
+    async around<T>(fn: () => Promise<T>) {
+      let stage = 'scrape before';
+      try {
+        const before = lastAfter ?? (await scrape());
+        lastAfter = undefined;
+        stage = 'step';
+        const result = await fn();
+        stage = 'scrape after';
+        const after = await scrape();
+        lastAfter = after;
+        return { before, result, after };
+      } catch (e) {
+        const state = child.exitCode !== null || child.signalCode !== null ? `exited (${child.exitCode ?? child.signalCode})` : 'running';
+        throw new Error(
+          `${stage} (metrics port ${metricsPort}, app ${state}): ${String(e)} ${String((e as Error).cause ?? '')}\nstderr: ${err}`,
+        );
+      }
+    },
     exited,
     stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
