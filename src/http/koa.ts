@@ -44,20 +44,27 @@ export function koaView(ctx: KoaContextLike | undefined): string | undefined {
   return mount === undefined ? template : joinRoutePath(mount, template);
 }
 
-/** Record, from now on, under which mount the router writes `_matchedRoute` (once per context). */
-function trackRouteMount(ctx: KoaContextLike): void {
-  if (Object.prototype.hasOwnProperty.call(ctx, ROUTE_MOUNT)) return;
-  const own = Object.getOwnPropertyDescriptor(ctx, '_matchedRoute');
-  if (own !== undefined && (own.configurable !== true || own.get !== undefined || own.set !== undefined)) return;
-  let value = ctx._matchedRoute;
-  ctx[ROUTE_MOUNT] = undefined;
-  Object.defineProperty(ctx, '_matchedRoute', {
+/** Whether any koa-mount mount was made: only then do contexts record where their route matched. */
+let mountsMade = false;
+/** On a context: the value of `_matchedRoute`, behind the accessor below. */
+const MATCHED_ROUTE = Symbol('autoprom.koa.matchedRoute');
+
+/**
+ * Record under which mount the router writes `_matchedRoute`, on every context of an app: one
+ * accessor on the app's context prototype (`app.context`), so nothing is defined per request.
+ * Left alone if the prototype already has its own `_matchedRoute`.
+ */
+function trackRouteMounts(proto: object): void {
+  if (Object.prototype.hasOwnProperty.call(proto, '_matchedRoute')) return;
+  Object.defineProperty(proto, '_matchedRoute', {
     configurable: true,
-    enumerable: own?.enumerable ?? true,
-    get: () => value,
-    set: (v: unknown) => {
-      value = v;
-      ctx[ROUTE_MOUNT] = ctx[MOUNT];
+    enumerable: false,
+    get(this: KoaContextLike & { [MATCHED_ROUTE]?: unknown }) {
+      return this[MATCHED_ROUTE];
+    },
+    set(this: KoaContextLike & { [MATCHED_ROUTE]?: unknown }, value: unknown) {
+      this[MATCHED_ROUTE] = value;
+      this[ROUTE_MOUNT] = this[MOUNT];
     },
   });
 }
@@ -73,6 +80,7 @@ function wrapMount(original: Fn): Fn {
     const template =
       typeof prefix === 'string' && prefix.startsWith('/') && app !== null && app !== undefined ? mountTemplate(prefix) : undefined;
     if (template === undefined) return original.apply(this, arguments as unknown as unknown[]);
+    mountsMade = true;
     // `mount('/', app)` is koa-mount's own composition of `app`, not mounted anywhere.
     const downstream = original.call(this, '/', app) as unknown;
     if (typeof downstream !== 'function') return original.apply(this, arguments as unknown as unknown[]);
@@ -90,7 +98,6 @@ function mountedDownstream(downstream: Fn, template: string, name: unknown): Fn 
     const outer = ctx[MOUNT];
     const full = outer === undefined ? template : joinRoutePath(outer, template);
     const outerView = ctx[MOUNT_VIEW];
-    trackRouteMount(ctx);
     ctx[MOUNT] = full;
     ctx[MOUNT_VIEW] = full;
     // Handing on: what comes next is not this mount's (unless the mount answers after it).
@@ -133,10 +140,16 @@ export class KoaRoutesInstrumentation extends FrameworkInstrumentation {
   private wrapCreateContext(original: Fn): Fn {
     // Each app's context prototype is patched once; later requests skip the prototype walk.
     const seenApps = new WeakSet<object>();
+    const mountTracked = new WeakSet<object>();
     const patchOnerror = (app: { context?: object }) => {
-      if (seenApps.has(app)) return;
-      seenApps.add(app);
-      this.patchOnerror(app);
+      if (!seenApps.has(app)) {
+        seenApps.add(app);
+        this.patchOnerror(app);
+      }
+      if (mountsMade && !mountTracked.has(app) && app.context !== null && typeof app.context === 'object') {
+        mountTracked.add(app);
+        trackRouteMounts(app.context);
+      }
     };
     const reporter = this.reporter;
     return function createContext(this: { context?: object }, req: unknown, res: unknown) {
