@@ -165,6 +165,7 @@ export async function startApp(script: string, options: AppOptions = {}): Promis
         const state = child.exitCode !== null || child.signalCode !== null ? `exited (${child.exitCode ?? child.signalCode})` : 'running';
         throw new Error(
           `${stage} (metrics port ${metricsPort}, app ${state}): ${String(e)} ${String((e as Error).cause ?? '')}\nstderr: ${err}`,
+          { cause: e },
         );
       }
     },
