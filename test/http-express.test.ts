@@ -24,6 +24,7 @@ function expressSteps(major: 4 | 5): Step[] {
     { method: 'GET', path: '/api/invalid', view: '/api/invalid' },
     { method: 'GET', path: '/guarded', view: '<unnamed view>', exception: 'EvalError' },
     { method: 'GET', path: '/mw-error/x', view: '/mw-error', exception: 'URIError' },
+    { method: 'GET', path: '/mw-next-error/x', view: '/mw-next-error', exception: 'ReferenceError' },
     { method: 'GET', path: '/mounted/anything', view: '/mounted' },
     { method: 'GET', path: '/api/missing/thing', view: '<unnamed view>' },
     { method: 'PROPFIND', path: '/api/users/7', view: '<unnamed view>' },

@@ -1,5 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { startApp, type RunningApp } from './helpers/child';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { ROOT, startApp, type RunningApp } from './helpers/child';
 import { assertDeltas, expectedDeltas, httpLabelValues, ROUTER_APP_STEPS, runSteps, type Step } from './http-sequence';
 
 const STEPS: Step[] = [
@@ -9,14 +12,30 @@ const STEPS: Step[] = [
   { method: 'GET', path: '/legacy/anything/1', view: '/legacy/*' },
 ];
 
-for (const [script, preload] of [
-  ['http-hono.js', 'require'],
-  ['http-hono.mjs', 'import'],
+/** Hono 3 lives in its own small package, with the @hono/node-server of its time (later ones need Hono 4 by that name). */
+const HONO3 = path.join(ROOT, 'test', 'peers', 'hono3');
+
+function ensureHono3(): string {
+  if (!existsSync(path.join(HONO3, 'node_modules', 'hono', 'package.json'))) {
+    // Installed on demand from its lock file (a few seconds), like the other previous majors.
+    execFileSync('npm', ['ci', '--prefix', HONO3, '--no-audit', '--no-fund', '--loglevel=error'], { stdio: 'ignore', timeout: 200000 });
+  }
+  return HONO3;
+}
+
+for (const [script, preload, major] of [
+  ['http-hono.js', 'require', 4],
+  ['http-hono.mjs', 'import', 4],
+  ['http-hono.js', 'require', 3],
+  ['http-hono.mjs', 'import', 3],
 ] as const) {
-  describe(`http: Hono 4 on @hono/node-server (--${preload})`, () => {
+  describe(`http: Hono ${major} on @hono/node-server (--${preload})`, function () {
+    this.timeout(240000);
     let app: RunningApp;
     before(async () => {
-      app = await startApp(script, { preload, env: { PROMETHEUS_EXCLUDE_PATHS: '/healthz' } });
+      const peer = major === 3 ? ensureHono3() : undefined;
+      app = await startApp(script, { preload, env: { HONO_PEER: peer, PROMETHEUS_EXCLUDE_PATHS: '/healthz' } });
+      assert.equal(String(app.ready.version).split('.')[0], String(major));
     });
     after(async () => {
       await app?.stop();

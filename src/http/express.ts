@@ -13,12 +13,11 @@
  */
 import type { InstrumentationConfig, InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 import { internalError } from '../core/log';
-import { isPatched, markPatched, patchMethod, type AnyFunction } from '../core/patch';
+import { isPatched, patchMethod, type AnyFunction } from '../core/patch';
 import { FrameworkInstrumentation, type RouteReporter } from './framework';
+import { MOUNT, mountedHandler, mountTemplate, type MountedRequest } from './mount';
 import { joinRoutePath, renderRoutePath, UNNAMED_VIEW, useMountPath } from './route-template';
 
-/** On a request: mount templates of the routers it is inside, joined. */
-const MOUNT = Symbol('autoprom.express.mount');
 /** On a Route: its rendered template; and a small cache mount → view. */
 const TEMPLATE = Symbol('autoprom.express.template');
 const VIEWS_BY_MOUNT = Symbol('autoprom.express.viewsByMount');
@@ -35,8 +34,7 @@ interface LayerLike {
 /** On a request: the last `next` a layer got and its observed stand-in (a router reuses one `next`). */
 const NEXT_SEEN = Symbol('autoprom.express.nextSeen');
 const NEXT_OBSERVED = Symbol('autoprom.express.nextObserved');
-interface RequestLike {
-  [MOUNT]?: string;
+interface RequestLike extends MountedRequest {
   [NEXT_SEEN]?: Fn;
   [NEXT_OBSERVED]?: Fn;
 }
@@ -114,8 +112,8 @@ export class ExpressRoutesInstrumentation extends FrameworkInstrumentation {
       const result = original.apply(this, args);
       try {
         if (before >= 0 && Array.isArray(this.stack)) {
-          const template = renderRoutePath(useMountPath(args));
-          if (template !== undefined && template !== '/') {
+          const template = mountTemplate(useMountPath(args));
+          if (template !== undefined) {
             for (let i = before; i < this.stack.length; i++) wrapMountedLayer(this.stack[i], template, reporter);
           }
         }
@@ -204,37 +202,9 @@ function viewOf(route: RouteLike, mount: string | undefined): string {
   return view;
 }
 
-/**
- * Wrap a mounted layer's handler so the mount template is on the request while the
- * mounted stack runs, and restored when it hands back with `next`. Error handlers
- * (4 arguments) are left alone: express tells them apart by their length. A plain handler
- * mounted with a path (tRPC, Apollo, any `app.use('/trpc', handler)`) names the view by
- * its mount template, unless something more precise did, or it hands the request on.
- */
+/** Wrap a mounted layer's handler (see mount.ts): the mount template names what it answers. */
 function wrapMountedLayer(layer: LayerLike, template: string, reporter: RouteReporter): void {
-  const fn = layer?.handle as (Fn & { handle?: unknown; stack?: unknown }) | undefined;
-  if (typeof fn !== 'function' || fn.length > 3 || isPatched(fn)) return;
-  // Routers and sub-applications have routes of their own: a 404 inside them stays unnamed.
-  const plainHandler = typeof fn.handle !== 'function' && !Array.isArray(fn.stack);
-  const mounted = function (this: unknown, req: RequestLike, res: unknown, next: Fn) {
-    const previous = req[MOUNT];
-    const mount = previous === undefined ? template : joinRoutePath(previous, template);
-    req[MOUNT] = mount;
-    let named = false;
-    if (plainHandler && res !== null && typeof res === 'object' && reporter.routeOf(res) === undefined) {
-      reporter.route(res, mount);
-      named = true;
-    }
-    return fn.call(this, req, res, function (this: unknown) {
-      req[MOUNT] = previous;
-      if (named && reporter.routeOf(res as object) === mount) reporter.route(res as object, undefined);
-      return next.apply(this, arguments as unknown as unknown[]);
-    });
-  };
-  // Reads such as `layer.handle.stack` (route listing tools) still reach the original.
-  Object.setPrototypeOf(mounted, fn);
-  Object.defineProperty(mounted, 'name', { value: fn.name, configurable: true });
-  layer.handle = markPatched(mounted, fn);
+  if (layer !== null && typeof layer === 'object') layer.handle = mountedHandler(layer.handle, template, reporter) as Fn;
 }
 
 /** `next` that reports the error it is called with (not express's 'route' and 'router' signals). */

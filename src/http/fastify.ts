@@ -5,15 +5,22 @@
  * - an `onRoute` hook that gives each route a first `onRequest` hook writing its full URL
  *   template (prefix included) on the raw response;
  * - an `onError` hook that counts the error once.
+ * Middleware mounted with a path through @fastify/middie (`fastify.use('/trpc', handler)`):
+ * middie's engine gets every mount path with the instance prefixes joined; its `use` is
+ * wrapped so what a mounted handler answers is named by that path (mount.ts). @fastify/express
+ * mounts through express's own `app.use`, which express.ts already covers.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
-import { couldNotInstrument, guarded } from '../core/log';
+import { couldNotInstrument, guarded, internalError } from '../core/log';
+import { markPatched, patchMethod, type AnyFunction } from '../core/patch';
 import { FrameworkInstrumentation, type RouteReporter } from './framework';
+import { mountedHandler, mountTemplate } from './mount';
 import { renderRoutePath, UNNAMED_VIEW } from './route-template';
 
 const INITIALIZATION = 'fastify.initialization';
 const INSTRUMENTED = Symbol('autoprom.fastify.instrumented');
+const MIDDIE_VERSIONS = ['>=8.0.0 <10'];
 
 type Done = (err?: unknown) => void;
 interface FastifyReplyLike {
@@ -41,19 +48,59 @@ export class FastifyRoutesInstrumentation extends FrameworkInstrumentation {
   }
 
   protected init() {
-    return [];
+    const middie = this.moduleHook('@fastify/middie', MIDDIE_VERSIONS, () => undefined);
+    middie.files.push(this.fileHook('@fastify/middie/lib/engine.js', MIDDIE_VERSIONS, (engine) => this.wrapMiddieEngine(engine)));
+    return [middie];
   }
 
   override enable(): void {
     if (this.ready !== true || this.subscribed === true) return;
+    super.enable();
     subscribe(INITIALIZATION, this.onInitialization);
     this.subscribed = true;
   }
 
   override disable(): void {
     if (this.subscribed !== true) return;
+    super.disable();
     unsubscribe(INITIALIZATION, this.onInitialization);
     this.subscribed = false;
+  }
+
+  /** middie's engine module is its factory `middie(complete, options)`: each engine it makes gets its `use` wrapped. */
+  private wrapMiddieEngine(factory: unknown): unknown {
+    if (typeof factory !== 'function') return factory;
+    const wrapUse = (original: AnyFunction) => this.wrapMiddieUse(original);
+    const engine = function middie(this: unknown) {
+      const made = (factory as AnyFunction).apply(this, arguments as unknown as unknown[]) as unknown;
+      try {
+        if (made !== null && typeof made === 'object') patchMethod(made, 'use', wrapUse);
+      } catch (err) {
+        internalError('fastify middie engine', err);
+      }
+      return made;
+    };
+    Object.defineProperty(engine, 'name', { value: (factory as AnyFunction).name, configurable: true });
+    return markPatched(engine, factory as AnyFunction);
+  }
+
+  /** `use(url, fn | fn[])` (or `use(fn)`): handlers mounted with a path are named by it when they answer. */
+  private wrapMiddieUse(original: AnyFunction): AnyFunction {
+    const reporter = this.reporter;
+    return function use(this: unknown, url: unknown, fn: unknown) {
+      if (fn === undefined) return original.apply(this, arguments as unknown as unknown[]);
+      let handlers: unknown = fn;
+      try {
+        const template = mountTemplate(url);
+        if (template !== undefined)
+          handlers = Array.isArray(fn)
+            ? fn.map((f: unknown) => mountedHandler(f, template, reporter))
+            : mountedHandler(fn, template, reporter);
+      } catch (err) {
+        internalError('fastify middie use()', err);
+      }
+      return original.call(this, url, handlers);
+    };
   }
 
   private readonly onInitialization = (message: unknown): void => {

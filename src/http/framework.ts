@@ -16,7 +16,7 @@ import {
   type InstrumentationConfig,
 } from '@opentelemetry/instrumentation';
 import { couldNotInstrument } from '../core/log';
-import { moduleExportsOf } from '../core/patch';
+import { moduleExportsOf, type AnyFunction } from '../core/patch';
 import { VERSION } from '../core/version';
 
 /** What a framework instrumentation reports about a request, keyed by its node ServerResponse. */
@@ -62,6 +62,28 @@ export abstract class FrameworkInstrumentation extends InstrumentationBase<Instr
     return new InstrumentationNodeModuleDefinition(moduleName, versions, (moduleExports: unknown) => {
       try {
         patch(moduleExportsOf(moduleExports));
+      } catch (err) {
+        couldNotInstrument(moduleName, 'its routes stay <unnamed view>', err);
+      }
+      return moduleExports;
+    });
+  }
+
+  /**
+   * A module hook for a package whose exports are one function (`koa-mount`): `replace` gets
+   * it and returns what importers get instead (a CommonJS module's exports, an ES module
+   * namespace's `default`). `replace` must return an autoprom wrapper as it is.
+   */
+  protected moduleReplaceHook(
+    moduleName: string,
+    versions: string[],
+    replace: (fn: AnyFunction) => AnyFunction,
+  ): InstrumentationNodeModuleDefinition {
+    return new InstrumentationNodeModuleDefinition(moduleName, versions, (moduleExports: unknown) => {
+      try {
+        if (typeof moduleExports === 'function') return replace(moduleExports as AnyFunction);
+        const namespace = moduleExports as { default?: unknown } | null | undefined;
+        if (typeof namespace?.default === 'function') namespace.default = replace(namespace.default as AnyFunction);
       } catch (err) {
         couldNotInstrument(moduleName, 'its routes stay <unnamed view>', err);
       }

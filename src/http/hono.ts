@@ -1,6 +1,7 @@
 /**
- * Route templates and handler errors from Hono 4 served by @hono/node-server. Every route
- * and middleware Hono registers reaches its router as `router.add(method, fullPath, [fn, route])`,
+ * Route templates and handler errors from Hono 3 and 4 served by @hono/node-server. Every route
+ * and middleware Hono registers reaches its router as `router.add(method, fullPath, [fn, route])`
+ * (`router.add(method, fullPath, fn)` in the first Hono 3 releases),
  * the full path with `basePath` and `app.route` prefixes already joined. We patch `add` of
  * Hono's routers (SmartRouter, RegExpRouter, TrieRouter, PatternRouter, LinearRouter; in an ES
  * module app, the default app's router, reached through a probe `new Hono()`) to wrap `fn`:
@@ -14,7 +15,7 @@ import { isPatched, markPatched, patchMethod, type AnyFunction } from '../core/p
 import { FrameworkInstrumentation, type RouteReporter } from './framework';
 import { renderRoutePath } from './route-template';
 
-const HONO_VERSIONS = ['>=4.0.0 <5'];
+const HONO_VERSIONS = ['>=3.0.0 <5'];
 const ROUTERS: ReadonlyArray<readonly [string, string]> = [
   ['smart-router', 'SmartRouter'],
   ['reg-exp-router', 'RegExpRouter'],
@@ -69,9 +70,10 @@ export class HonoRoutesInstrumentation extends FrameworkInstrumentation {
     return function add(this: unknown, method: unknown, path: unknown, handler: unknown) {
       let entry = handler;
       try {
-        // Hono's entry is [fn, routeInfo]; SmartRouter hands the same entry on to its inner routers.
+        // Hono's entry is [fn, routeInfo] (early Hono 3: fn); SmartRouter hands the same entry on to its inner routers.
         if (Array.isArray(handler) && typeof handler[0] === 'function' && !isPatched(handler[0]))
           entry = [wrapHandler(handler[0] as AnyFunction, path), ...(handler.slice(1) as unknown[])];
+        else if (typeof handler === 'function' && !isPatched(handler)) entry = wrapHandler(handler as AnyFunction, path);
       } catch (err) {
         internalError('hono router add', err);
       }

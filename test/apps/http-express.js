@@ -48,6 +48,8 @@ app.get('/healthz', (req, res) => res.send('ok'));
 app.use('/mw-error', () => {
   throw new URIError('middleware');
 });
+// Mounted plain middleware that passes an error on: the error came from inside the mount.
+app.use('/mw-next-error', (req, res, next) => next(new ReferenceError('middleware')));
 app.use('/mounted', (req, res) => res.send('mounted'));
 // An error handler that passes the error on: still one exception per request.
 app.use((err, req, res, next) => next(err));

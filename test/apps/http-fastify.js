@@ -1,38 +1,16 @@
-// fastify 5 or 4 (FASTIFY_MODULE=fastify|fastify4) with a prefixed plugin and handler errors.
-const { Readable } = require('node:stream');
-const Fastify = require(process.env.FASTIFY_MODULE || 'fastify');
+// fastify 5 or 4 (FASTIFY_MODULE=fastify|fastify4), CommonJS; FASTIFY_MIDDLEWARE=@fastify/middie|@fastify/express
+// adds handlers mounted with `fastify.use(path, fn)`.
+const moduleName = process.env.FASTIFY_MODULE || 'fastify';
+const Fastify = require(moduleName);
+const buildApp = require('./http-fastify-routes');
 
-const app = Fastify();
-app.register(
-  async (api) => {
-    api.get('/users/:id', async (request) => ({ id: request.params.id }));
-    api.put('/users/:id', async (request) => ({ updated: request.params.id }));
-    api.post('/items', async (request, reply) => reply.code(201).send({ created: true, name: request.body.name }));
-    api.get('/empty', (request, reply) => {
-      reply.send();
-    });
-    api.get('/stream', (request, reply) => {
-      reply.send(Readable.from(['first ', 'last']));
-    });
-    api.get('/latin', (request, reply) => {
-      reply.header('Content-Type', 'text/plain; charset=ISO-8859-1').send(Buffer.from('caf\xe9', 'latin1'));
-    });
-    api.get('/boom', () => {
-      throw new TypeError('boom');
-    });
-    api.get('/reject', async () => {
-      throw new RangeError('rejected');
-    });
-    api.get('/hang', () => new Promise(() => {}));
-    // A validation error: fastify answers 400.
-    api.get('/forbidden', { schema: { querystring: { type: 'object', required: ['q'] } } }, async () => 'never');
-  },
-  { prefix: '/api' },
-);
-app.get('/healthz', async () => 'ok');
-
-app.listen({ port: 0, host: '127.0.0.1' }).then(() => {
-  process.stdout.write(
-    `READY ${JSON.stringify({ port: app.server.address().port, version: require(`${process.env.FASTIFY_MODULE || 'fastify'}/package.json`).version })}\n`,
-  );
-});
+buildApp(Fastify, process.env.FASTIFY_MIDDLEWARE ? require(process.env.FASTIFY_MIDDLEWARE) : undefined)
+  .then(async (app) => {
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { version } = require(`${moduleName}/package.json`);
+    process.stdout.write(`READY ${JSON.stringify({ port: app.server.address().port, version })}\n`);
+  })
+  .catch((err) => {
+    process.stderr.write(`${err.stack}\n`);
+    process.exit(1);
+  });

@@ -62,6 +62,8 @@ export interface AppOptions {
   cwd?: string;
   /** Wait for READY on stdout (default true). */
   waitReady?: boolean;
+  /** The node binary to run it with (default: the one running the tests). */
+  node?: string;
 }
 
 export interface RunningApp {
@@ -100,7 +102,7 @@ export async function startApp(script: string, options: AppOptions = {}): Promis
     if (v === undefined) delete env[k];
     else env[k] = v;
   }
-  const child = spawn(process.execPath, args, { env, cwd: options.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(options.node ?? process.execPath, args, { env, cwd: options.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
