@@ -8,10 +8,11 @@
 'use strict';
 const { EventEmitter } = require('node:events');
 const pg = require('pg');
-const { Registry } = require('../../dist/src/core/registry');
-const { SqlClientMetrics } = require('../../dist/src/db/sql-client');
-const { PgPatcher } = require('../../dist/src/db/pg');
-const { dbErrorType } = require('../../dist/src/db/errors');
+const { Registry } = require((process.env.AUTOPROM_DIST || '../../dist') + '/src/core/registry');
+const { SqlClientMetrics } = require((process.env.AUTOPROM_DIST || '../../dist') + '/src/db/sql-client');
+const { PgPatcher } = require((process.env.AUTOPROM_DIST || '../../dist') + '/src/db/pg');
+const { dbErrorType } = require((process.env.AUTOPROM_DIST || '../../dist') + '/src/db/errors');
+const { isPatched } = require((process.env.AUTOPROM_DIST || '../../dist') + '/src/core/patch');
 
 const N = Number(process.env.PG_HOOK_N || 100000);
 const ROUNDS = Number(process.env.PG_HOOK_ROUNDS || 5);
@@ -85,6 +86,7 @@ async function main() {
   for (let r = 0; r < ROUNDS; r++) {
     const bare = await round();
     patcher.patchPg(pg);
+    if (!isPatched(pg.Client.prototype.query)) throw new Error("autoprom's pg patch did not apply");
     const autoprom = await round();
     patcher.unpatchPg(pg);
     let opentelemetry = NaN;
@@ -97,11 +99,14 @@ async function main() {
     const b = (bare + bare2) / 2;
     rows.push({ bare: b, autoprom: autoprom - b, opentelemetry: opentelemetry - b });
   }
+  // Proof that the patched rounds were measured: every statement timed once.
+  const timed = registry.histogram('django_db_query_duration_seconds').labels('test', 'postgresql');
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const fix = (x) => Number(x.toFixed(3));
   process.stdout.write(
     `${JSON.stringify({
       n: N,
+      timedByAutoprom: timed.count ?? null,
       bareCpuUsPerStatement: fix(median(rows.map((x) => x.bare))),
       addedCpuUsPerStatement: {
         autoprom: fix(median(rows.map((x) => x.autoprom))),
