@@ -5,9 +5,8 @@
  * require hook every later `require` of the application then went through as well).
  *
  * - http/https: when the module is required or imported, `request` and `get` are replaced by a
- *   stand-in; its first call loads instrumentation-http, which patches every http/https module
- *   object seen so far exactly as it would have at their require, and the call goes on through
- *   its wrapper. A stand-in the application kept a reference to forwards to the wrapper too.
+ *   stand-in; its first call loads instrumentation-http, and every call goes on through its
+ *   wrapper (see lazyHttpInstrumentation).
  * - undici (global fetch): one subscriber on `undici:request:create`; the first request loads
  *   instrumentation-undici (which subscribes to undici's channels) and hands it that request.
  */
@@ -15,7 +14,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { MeterProvider } from '@opentelemetry/api';
 import type { Instrumentation, InstrumentationConfig, InstrumentationModuleDefinition } from '@opentelemetry/instrumentation';
 import { internalError } from '../core/log';
-import { markPatched, moduleExportsOf, originalOf, type AnyFunction } from '../core/patch';
+import { markPatched, moduleExportsOf, originalOf, unpatchMethod, type AnyFunction } from '../core/patch';
 import { VERSION } from '../core/version';
 
 type Runtime = typeof import('@opentelemetry/instrumentation');
@@ -29,55 +28,53 @@ const METHODS = ['request', 'get'] as const;
 
 /**
  * An http/https instrumentation that loads the real one (`create`, called once) at the first
- * outgoing request. `create` returns it disabled: its patches are applied here, to the module
- * objects the stand-in saw, so it never adds require hooks of its own.
+ * outgoing request. `create` returns it disabled: it never adds require hooks of its own, and
+ * never touches the modules. It patches one shadow object per module ({ request, get }: Node's
+ * own functions), and the stand-ins left on the modules call the shadow's functions. Whatever
+ * the application or another tool wraps over a stand-in stays outside instrumentation-http's
+ * wrapper, as it would had instrumentation-http patched the module at its require.
  */
 export function lazyHttpInstrumentation(create: () => Instrumentation | undefined): Instrumentation {
   const runtime = require('@opentelemetry/instrumentation') as Runtime;
   let real: LoadedInstrumentation | undefined;
-  let failed = false;
+  let tried = false;
   let meterProvider: MeterProvider | undefined;
-  /** Every http/https module object seen, in order (a module required and imported is seen twice). */
-  const seen: Array<{ name: string; exports: Record<string, unknown> }> = [];
+  /** Per module name: Node's request and get, which instrumentation-http wraps in place once loaded. */
+  const shadows = new Map<string, Record<string, unknown>>();
 
   function activate(): void {
-    if (real !== undefined || failed) return;
-    failed = true; // a failure below is reported once, and the stand-ins then only forward
+    if (tried) return;
+    tried = true; // once: a failure is reported once, and the stand-ins then call Node's functions
     const made = create() as LoadedInstrumentation | undefined;
     if (made === undefined) return;
     if (meterProvider !== undefined) made.setMeterProvider(meterProvider);
-    // As its enable() would, without its require hooks: the modules are already loaded.
+    // As its enable() would, without its require hooks.
     (made as unknown as { _enabled: boolean })._enabled = true;
-    const definitions = made.getModuleDefinitions();
-    for (const { name, exports } of seen) {
-      // Its wrappers wrap Node's own functions, not the stand-ins (which only a kept reference still reaches).
-      for (const m of METHODS)
-        if (typeof exports[m] === 'function' && originalOf(exports[m]) !== exports[m]) exports[m] = originalOf(exports[m]);
-      const definition = definitions.find((d) => d.name === name);
-      if (definition?.patch === undefined) continue;
-      definition.moduleExports = exports;
-      definition.patch(exports);
-    }
     real = made;
-    failed = false;
+    for (const [name, shadow] of shadows) patchShadow(name, shadow);
   }
 
-  /** Replace `exports[method]` by a stand-in that activates, then calls whatever `exports[method]` is then. */
-  function standIn(exports: Record<string, unknown>, method: (typeof METHODS)[number]): void {
+  function patchShadow(name: string, shadow: Record<string, unknown>): void {
+    const definition = real?.getModuleDefinitions().find((d) => d.name === name);
+    if (definition?.patch === undefined) return;
+    definition.moduleExports = shadow;
+    definition.patch(shadow);
+  }
+
+  /** Replace `exports[method]` by a stand-in that activates, then calls the shadow's function. */
+  function standIn(exports: Record<string, unknown>, shadow: Record<string, unknown>, method: (typeof METHODS)[number]): void {
     const original = exports[method];
     if (typeof original !== 'function' || originalOf(original) !== original) return;
     const stand = markPatched(function (this: unknown, ...args: unknown[]) {
-      if (real === undefined && !failed) {
+      if (!tried) {
         try {
           activate();
         } catch (err) {
           internalError('loading the outgoing http instrumentation', err);
         }
       }
-      const current = exports[method];
-      // instrumentation-http's wrapper, now on the module; Node's own function when it could not load.
-      if (current === stand || typeof current !== 'function') return (original as AnyFunction).apply(this, args);
-      return (current as AnyFunction).apply(this, args);
+      const target = shadow[method];
+      return (typeof target === 'function' ? (target as AnyFunction) : (original as AnyFunction)).apply(this, args);
     }, original as AnyFunction);
     Object.defineProperty(stand, 'name', { value: (original as AnyFunction).name });
     exports[method] = stand;
@@ -91,23 +88,31 @@ export function lazyHttpInstrumentation(create: () => Instrumentation | undefine
     protected override init(): InstrumentationModuleDefinition[] {
       return ['http', 'https'].map(
         (name) =>
-          new runtime.InstrumentationNodeModuleDefinition(name, ['*'], (moduleExports: unknown) => {
-            try {
-              const exports = moduleExportsOf<Record<string, unknown>>(moduleExports);
-              if (exports === undefined) return moduleExports;
-              seen.push({ name, exports });
-              if (real !== undefined) {
-                const definition = real.getModuleDefinitions().find((d) => d.name === name);
-                if (definition?.patch !== undefined) {
-                  definition.moduleExports = exports;
-                  definition.patch(exports);
+          new runtime.InstrumentationNodeModuleDefinition(
+            name,
+            ['*'],
+            (moduleExports: unknown) => {
+              try {
+                const exports = moduleExportsOf<Record<string, unknown>>(moduleExports);
+                if (exports === undefined) return moduleExports;
+                let shadow = shadows.get(name);
+                if (shadow === undefined) {
+                  shadow = {};
+                  for (const m of METHODS) shadow[m] = originalOf(exports[m]);
+                  shadows.set(name, shadow);
+                  if (real !== undefined) patchShadow(name, shadow);
                 }
-              } else for (const m of METHODS) standIn(exports, m);
-            } catch (err) {
-              internalError('preparing the outgoing http instrumentation', err);
-            }
-            return moduleExports;
-          }),
+                for (const m of METHODS) standIn(exports, shadow, m);
+              } catch (err) {
+                internalError('preparing the outgoing http instrumentation', err);
+              }
+              return moduleExports;
+            },
+            (moduleExports: unknown) => {
+              const exports = moduleExportsOf<Record<string, unknown>>(moduleExports);
+              if (exports !== undefined) for (const m of METHODS) unpatchMethod(exports, m);
+            },
+          ),
       );
     }
 
