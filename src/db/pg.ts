@@ -15,8 +15,8 @@
  *   unhandled rejection stays unhandled, a stack stays as it was), and promise-style
  *   failures are seen with their SQLSTATE; the duration ends there too.
  * pg-pool is patched only to know the pools, read at collection time for the pool gauges.
- * An application that brings its own instrumentation-pg keeps it: these wrappers find its
- * shimmer wrappers (see innermost) and sit outside them.
+ * An application that brings its own instrumentation-pg keeps it (its wrappers and these stack
+ * in the order their hooks run).
  */
 import type { BatchObservableResult, Meter, Observable } from '@opentelemetry/api';
 import type { Instrumentation, InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
