@@ -166,10 +166,46 @@ function subjects(peers) {
       path: '/users/42',
       env: { EXPRESS_PROM_BUNDLE: '1' },
     },
+    ...stackTrio('express', `express ${v('express')}`),
+    ...stackTrio('fastify', `fastify ${v('fastify')}`),
     ...frameworkPair('fastify', `fastify ${v('fastify')}`, 'fastify.js'),
     ...frameworkPair('nest', `NestJS ${v('@nestjs/core')} (express adapter)`, 'nest.js'),
     ...frameworkPair('next', `Next.js ${v('next')} (route handler, custom server)`, 'next.js', { needs: buildNextApp }),
   ];
+
+  /**
+   * The realistic route (bench/apps/stack.js): one ioredis GET and one pg statement per request,
+   * bare, with autoprom, and with OpenTelemetry's zero-code preload.
+   */
+  function stackTrio(framework, name) {
+    const base = {
+      group: `stack-${framework}-bare`,
+      app: 'stack.js',
+      path: '/users/42',
+      env: { STACK_FRAMEWORK: framework },
+      needs: servicesUp,
+      stack: true,
+    };
+    const what = `${name} route: ioredis ${v('ioredis')} GET + pg ${v('pg')} query`;
+    return [
+      { id: `stack-${framework}-bare`, label: `${what}, bare`, ...base },
+      {
+        id: `stack-${framework}-autoprom`,
+        label: `${what} + autoprom`,
+        ...base,
+        ...autoprom(),
+        proof: ['django_db_execute_total', 'django_cache_get_total'],
+      },
+      {
+        id: `stack-${framework}-otel-auto`,
+        label: `${what} + OpenTelemetry zero-code`,
+        ...base,
+        otel: true,
+        nodeArgs: peers.register ? ['--require', peers.register] : [],
+        unavailable: peers.register ? undefined : peers.why,
+      },
+    ];
+  }
 
   /** A framework's bare server and the same with autoprom, on its `/users/:id` route. */
   function frameworkPair(id, name, app, extra = {}) {
@@ -179,6 +215,23 @@ function subjects(peers) {
       { id: `${id}-autoprom`, label: `${name} + autoprom`, ...bare, ...autoprom() },
     ];
   }
+}
+
+/** The realistic-stack subjects need Redis and PostgreSQL on 127.0.0.1 (as the tests do). */
+function servicesUp() {
+  const probe = (port) =>
+    spawnSync(
+      process.execPath,
+      ['-e', `require('node:net').connect(${port}, '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(1))`],
+      {
+        timeout: 5000,
+      },
+    ).status === 0;
+  const missing = [];
+  if (!probe(6379))
+    missing.push('Redis on 127.0.0.1:6379 (redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no)');
+  if (!probe(5432)) missing.push('PostgreSQL on 127.0.0.1:5432 (pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start)');
+  if (missing.length > 0) throw new Error(`the realistic-stack rows need ${missing.join(' and ')}`);
 }
 
 /** The Next.js subjects serve a production build of bench/apps/next-app (built once, offline). */
@@ -233,12 +286,14 @@ async function measureOnce(subject, o, cpus, extraNodeArgs = []) {
     sent += run.requests;
     const rss = rssOf(server.pid);
     let recorded;
+    let proof;
     if (subject.autoprom) {
       // Proof that the preload measured the load (not a server that silently did nothing).
       const scrape = await httpGet(`http://127.0.0.1:${env.PROMETHEUS_METRICS_EXPORT_PORT}/metrics`).catch(() => undefined);
       recorded = scrape ? sampleSum(scrape.body, 'django_http_responses_before_middlewares_total') : NaN;
+      if (subject.proof) proof = Object.fromEntries(subject.proof.map((f) => [f, scrape ? sampleSum(scrape.body, f) : NaN]));
     }
-    return { ...run, rss, sent, recorded, cpuPerRequest, stderr: server.stderr() };
+    return { ...run, rss, sent, recorded, proof, cpuPerRequest, stderr: server.stderr() };
   } finally {
     await server.stop();
   }
@@ -286,26 +341,27 @@ function httpTable(list, results) {
     const paired = (f) => median(runs.map((r, i) => (bareRuns[i] ? f(r, bareRuns[i]) : NaN)));
     return [
       s.label,
-      fmt.int(m.rps),
-      isBare
-        ? '1.00'
-        : fmt.fixed(
-            paired((r, b) => r.rps / b.rps),
-            2,
-          ),
       `${fmt.fixed(m.cpu, 1)} µs`,
-      isBare
-        ? '1.00'
-        : fmt.fixed(
-            paired((r, b) => b.cpuPerRequest / r.cpuPerRequest),
-            2,
-          ),
       isBare
         ? '–'
         : fmt.signed(
             paired((r, b) => r.cpuPerRequest - b.cpuPerRequest),
             1,
             ' µs',
+          ),
+      isBare
+        ? '–'
+        : fmt.signed(
+            paired((r, b) => (r.cpuPerRequest / b.cpuPerRequest - 1) * 100),
+            1,
+            '%',
+          ),
+      fmt.int(m.rps),
+      isBare
+        ? '1.00'
+        : fmt.fixed(
+            paired((r, b) => r.rps / b.rps),
+            2,
           ),
       fmt.ms(m.p99),
       fmt.mb(m.rss),
@@ -316,11 +372,11 @@ function httpTable(list, results) {
   return table(
     [
       'subject',
+      'server CPU per request (median)',
+      'added CPU per request',
+      'added CPU, % of bare',
       'requests/s (median)',
       'ratio to bare',
-      'server CPU per request',
-      'CPU ratio to bare',
-      'added CPU per request',
       'p99 latency',
       'RSS after load',
       'spread of requests/s',
@@ -344,6 +400,12 @@ function recordedNotes(list, results) {
         ? `- ${s.id}: autoprom's endpoint counted 0 of ${fmt.int(sent)} requests (\`django_http_responses_before_middlewares_total\`): its HTTP metrics were not recording in this build.`
         : `- ${s.id}: autoprom counted ${fmt.int(recorded)} responses of ${fmt.int(sent)} requests sent (\`django_http_responses_before_middlewares_total\`; wrk's count stops at its deadline, in-flight ones finish after).`,
     );
+    if (s.proof) {
+      const totals = s.proof.map(
+        (f) => `${fmt.int(runs.reduce((a, r) => a + (Number.isFinite(r.proof?.[f]) ? r.proof[f] : 0), 0))} in \`${f}\``,
+      );
+      notes.push(`- ${s.id}: and ${totals.join(', ')} (one of each per request).`);
+    }
     const stderr = [...new Set(runs.map((r) => r.stderr.trim()).filter(Boolean))];
     for (const e of stderr) notes.push(`- ${s.id} stderr: \`${e.split('\n')[0].slice(0, 200)}\``);
   }
@@ -478,6 +540,54 @@ async function realAppScrape(o) {
   }
 }
 
+// ---------- per statement, per command ----------
+/** One hook-cost script (test/apps/*-hook-cost.js): its JSON line. */
+function hookCost(file, env) {
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'test', 'apps', file)], {
+    env: cleanEnv(env),
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 600000,
+  });
+  const line = (r.stdout || '').trim().split('\n').pop();
+  if (r.status !== 0 || !line) throw new Error(`${file} failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
+  return { ...JSON.parse(line), stderr: (r.stderr || '').trim() };
+}
+
+async function microBench(o) {
+  const n = o.smoke ? 3000 : 200000;
+  const rounds = String(o.smoke ? 1 : o.reps);
+  process.stderr.write('bench: pg per statement…\n');
+  const pg = hookCost('pg-hook-cost.js', { PG_HOOK_N: String(n), PG_HOOK_ROUNDS: rounds, OTEL_PG_FROM: PEERS });
+  process.stderr.write('bench: ioredis per command…\n');
+  const redis = hookCost('redis-hook-cost.js', { REDIS_HOOK_N: String(n), REDIS_HOOK_ROUNDS: rounds });
+  const us = (x) => (Number.isFinite(x) ? `${x.toFixed(2)} µs` : '–');
+  const plus = (x) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${x.toFixed(2)} µs` : '–');
+  const pgOtel = pg.addedCpuUsPerStatement.instrumentationPg;
+  return table(
+    ['client', 'bare', 'added by autoprom', 'added by OpenTelemetry', 'command'],
+    ['l', 'r', 'r', 'r', 'l'],
+    [
+      [
+        `pg ${versionOf('pg')}, \`await client.query('SELECT 1')\` on a connection that answers at once`,
+        us(pg.bareCpuUsPerStatement),
+        plus(pg.addedCpuUsPerStatement.autoprom),
+        pgOtel === null || !Number.isFinite(pgOtel)
+          ? `not run: ${pg.stderr.split('\n')[0] || 'instrumentation-pg not found'}`
+          : `${plus(pgOtel)} (instrumentation-pg ${versionOf('@opentelemetry/instrumentation-pg', PEERS) ?? ''}, metrics only)`,
+        '`node test/apps/pg-hook-cost.js`',
+      ],
+      [
+        `ioredis ${versionOf('ioredis')}, GET in pipelines of 500 against Redis`,
+        us(redis.bareCpuUsPerCommand),
+        plus(redis.addedCpuUsPerCommand),
+        'no metric (instrumentation-ioredis records none)',
+        '`node test/apps/redis-hook-cost.js`',
+      ],
+    ],
+  );
+}
+
 // ---------- startup ----------
 async function startupBench(o, peers) {
   const subjectsList = [
@@ -491,22 +601,56 @@ async function startupBench(o, peers) {
       otel: true,
     });
   const times = subjectsList.map(() => []);
+  const cpu = subjectsList.map(() => []);
+  const rss = subjectsList.map(() => []);
+  // The process's own CPU time (every thread) and RSS, read as it exits: `-e` runs this instead of `0`.
+  const probe =
+    "process.on('exit',()=>{const c=process.cpuUsage();process.stdout.write(JSON.stringify([(c.user+c.system)/1000,process.memoryUsage().rss]))})";
   for (let i = 0; i < o.startupRuns; i++) {
     for (let j = 0; j < subjectsList.length; j++) {
       const s = subjectsList[j];
       const env = await envFor(s);
       const t0 = process.hrtime.bigint();
-      const r = spawnSync(process.execPath, [...s.args, '-e', '0'], { env, cwd: ROOT, stdio: 'ignore', timeout: 30000 });
+      const r = spawnSync(process.execPath, [...s.args, '-e', probe], {
+        env,
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'ignore'],
+        timeout: 30000,
+      });
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      let read = [NaN, NaN];
+      try {
+        read = JSON.parse(r.stdout.toString());
+      } catch {
+        // a failed run counts as NaN
+      }
       times[j].push(r.status === 0 ? ms : NaN);
+      cpu[j].push(r.status === 0 ? read[0] : NaN);
+      rss[j].push(r.status === 0 ? read[1] : NaN);
     }
   }
   const bare = median(times[0]);
+  const bareCpu = median(cpu[0]);
+  const bareRss = median(rss[0]);
   const rows = subjectsList.map((s, j) => {
     const m = median(times[j]);
-    return [`\`${s.label}\``, fmt.ms(m), j === 0 ? '–' : fmt.signed(m - bare, 1, ' ms')];
+    const c = median(cpu[j]);
+    const r = median(rss[j]);
+    return [
+      `\`${s.label}\``,
+      fmt.ms(m),
+      j === 0 ? '–' : fmt.signed(m - bare, 1, ' ms'),
+      fmt.ms(c),
+      j === 0 ? '–' : fmt.signed(c - bareCpu, 1, ' ms'),
+      fmt.mb(r),
+      j === 0 ? '–' : fmt.signed((r - bareRss) / 1048576, 1, ' MB'),
+    ];
   });
-  return table(['process', `wall time (median of ${o.startupRuns})`, 'added'], ['l', 'r', 'r'], rows);
+  return table(
+    ['process', `wall time (median of ${o.startupRuns}, interleaved)`, 'added', 'CPU time (all threads)', 'added', 'RSS at exit', 'added'],
+    ['l', 'r', 'r', 'r', 'r', 'r', 'r'],
+    rows,
+  );
 }
 
 // ---------- profile ----------
@@ -628,7 +772,7 @@ async function main() {
         ? 'server and wrk share the CPUs (no taskset or one CPU)'
         : 'server pinned to CPU 0, wrk to CPU 1 (taskset)';
     lines.push(
-      `### Requests/s on a hello-world (wrk -t1 -c${o.connections}, ${o.warmup} s warm-up + ${o.duration} s, ${o.reps} interleaved repetition${o.reps === 1 ? '' : 's'}, a fresh process each; ${pin})`,
+      `### Server CPU per request and requests/s: hello-worlds, and a realistic route (one Redis GET and one SQL statement per request) (wrk -t1 -c${o.connections}, ${o.warmup} s warm-up + ${o.duration} s, ${o.reps} interleaved repetition${o.reps === 1 ? '' : 's'}, a fresh process each; ${pin})`,
     );
     lines.push('');
     const results = await httpBench(list, o, cpus);
@@ -638,7 +782,7 @@ async function main() {
     lines.push(httpTable(list, results));
     lines.push('');
     lines.push(
-      `Ratios and added CPU are against the bare server of the same group (node http, express, fastify, NestJS, Next.js) in the same repetition, median over repetitions. Server CPU per request is the server process's user + system CPU time during the measured run divided by the requests wrk completed; its ratio is bare ÷ subject, the requests/s ratio the server would reach if it had its CPU to itself, and it holds up when something else on the machine steals CPU time, which requests/s does not (load average before the run: ${loadBefore}, after: ${os
+      `Ratios and added CPU are against the bare server of the same group (node http, the realistic express and fastify routes, express, fastify, NestJS, Next.js) in the same repetition, median over repetitions. Server CPU per request is the server process's user + system CPU time during the measured run divided by the requests wrk completed (the primary figure: its paired difference is what the subject adds to each request), and it holds up when something else on the machine steals CPU time, which requests/s does not (load average before the run: ${loadBefore}, after: ${os
         .loadavg()
         .map((x) => x.toFixed(1))
         .join(
@@ -647,6 +791,16 @@ async function main() {
     );
     const notes = recordedNotes(list, results);
     if (notes.length) lines.push('', ...notes);
+    lines.push('');
+    lines.push(
+      '### Per statement and per command (CPU time of the client process, interleaved rounds with the instrumentation on and off, medians)',
+    );
+    lines.push('');
+    lines.push(await microBench(o));
+    lines.push('');
+    lines.push(
+      "pg's figure leaves out the server round trip (40-75 µs of CPU per statement here, with a run-to-run spread larger than the instrumentation's share): the real pg 8 Client and Query run against a connection stand-in that answers each query at once, so what remains is pg's own client-side work and what instruments it. autoprom's share counts, times and classifies every statement; OpenTelemetry's is instrumentation-pg's patch as a metrics-only setup runs it (no TracerProvider).",
+    );
     lines.push('');
     lines.push(
       '### Scrape of 13,800 series (200 routes × 3 methods: a 16-bucket latency histogram, a request counter; × 3 statuses: a response counter)',

@@ -68,6 +68,9 @@ export function installModuleHook(names: string[]): ModuleHookKind | undefined {
       register: (options: { include: string[] }) => void;
     };
     hooks.register({ include: modules });
+    // Node 24's `-e`/`-p` script then requires the builtin `module` through the new hooks with a
+    // URL they cannot load (ENOENT 'module'), unless a require of it from a file went first.
+    require('module');
     installed = 'sync';
   } else {
     registerAsyncHook('@opentelemetry/instrumentation/hook.mjs', pathToFileURL(__filename), { data: { include: modules } });

@@ -1,6 +1,5 @@
 import { strict as assert } from 'node:assert';
 import { clientAlias, poolOptionsAlias } from '../src/db/pg';
-import { pgDurationProcessor } from '../src/db';
 
 describe('db: alias label', () => {
   it('a client: its resolved database, else unknown', () => {
@@ -33,19 +32,4 @@ describe('db: alias label', () => {
   for (const [what, options, env, expected] of pools) {
     it(`a pool before its first client: ${what} → ${expected}`, () => assert.equal(poolOptionsAlias(options, env), expected));
   }
-
-  it('the duration View keeps only alias and vendor (no host, port, SQLSTATE or operation)', () => {
-    assert.deepEqual(
-      pgDurationProcessor.process({
-        'db.namespace': 'shop',
-        'db.system.name': 'postgresql',
-        'server.address': '10.0.0.1',
-        'server.port': 5432,
-        'error.type': '23505',
-        'db.operation.name': 'INSERT',
-      }),
-      { alias: 'shop', vendor: 'postgresql' },
-    );
-    assert.deepEqual(pgDurationProcessor.process({}), { alias: 'unknown', vendor: 'postgresql' });
-  });
 });

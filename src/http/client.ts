@@ -12,6 +12,7 @@ import { createInstrumentation } from '../core/area';
 import { dropView, renameView } from '../core/otel-views';
 import { OTLP_USER_AGENT } from '../export/otlp';
 import { clientHostLabel, methodLabel, statusLabel } from './labels';
+import { lazyHttpInstrumentation, lazyUndiciInstrumentation } from './lazy-client';
 
 const CLIENT_DURATION = 'http.client.request.duration';
 const SERVER_DURATION = 'http.server.request.duration';
@@ -68,26 +69,36 @@ export function clientOtelViews(config: Config): ViewOptions[] {
   return views;
 }
 
+/** Both load OpenTelemetry's instrumentation at the first outgoing request (lazy-client.ts). */
 export function clientInstrumentations(config: Config): Instrumentation[] {
   const out: Instrumentation[] = [];
   if (config.instrumentations.has('http')) {
-    const http = createInstrumentation('instrumentation-http', 'outgoing http/https request latency stays unmeasured', () => {
-      const { HttpInstrumentation } =
-        require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
-      return new HttpInstrumentation({
-        disableIncomingRequestInstrumentation: true,
-        ignoreOutgoingRequestHook: (options) => isOtlpExport(options as { headers?: unknown }),
-      });
-    });
-    if (http !== undefined) out.push(onClientMeter(http));
+    out.push(
+      lazyHttpInstrumentation(() =>
+        createInstrumentation('instrumentation-http', 'outgoing http/https request latency stays unmeasured', () => {
+          const { HttpInstrumentation } =
+            require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
+          return onClientMeter(
+            new HttpInstrumentation({
+              enabled: false,
+              disableIncomingRequestInstrumentation: true,
+              ignoreOutgoingRequestHook: (options) => isOtlpExport(options as { headers?: unknown }),
+            }),
+          );
+        }),
+      ),
+    );
   }
   if (config.instrumentations.has('undici')) {
-    const undici = createInstrumentation('instrumentation-undici', 'fetch latency stays unmeasured', () => {
-      const { UndiciInstrumentation } =
-        require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
-      return new UndiciInstrumentation({}) as unknown as Instrumentation;
-    });
-    if (undici !== undefined) out.push(onClientMeter(undici));
+    out.push(
+      lazyUndiciInstrumentation(() =>
+        createInstrumentation('instrumentation-undici', 'fetch latency stays unmeasured', () => {
+          const { UndiciInstrumentation } =
+            require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
+          return onClientMeter(new UndiciInstrumentation({}) as unknown as Instrumentation);
+        }),
+      ),
+    );
   }
   return out;
 }

@@ -1,4 +1,5 @@
 import { createInstrumentation, type AreaContext, type AreaSetup } from '../core/area';
+import { deferredInstrumentation } from '../core/deferred';
 import { ProcessMetricsInstrumentation } from './process-metrics';
 import { runtimeOtelViews } from './otel-views';
 
@@ -14,14 +15,17 @@ const EVENT_LOOP_RESOLUTION_MS = 10;
 export function setupRuntime(ctx: AreaContext): AreaSetup {
   const { namespace, cardinalityLimit, latencyBuckets } = ctx.config;
   const instrumentations = [
-    createInstrumentation(
-      'instrumentation-runtime-node',
-      'event loop delay statistics, GC durations and heap spaces stay unmeasured',
-      () => {
-        const { RuntimeNodeInstrumentation } =
-          require('@opentelemetry/instrumentation-runtime-node') as typeof import('@opentelemetry/instrumentation-runtime-node');
-        return new RuntimeNodeInstrumentation({ monitoringPrecision: EVENT_LOOP_RESOLUTION_MS });
-      },
+    // Loaded after the application's first event-loop turn (core/deferred.ts): its monitors start then.
+    deferredInstrumentation('autoprom-runtime-node', () =>
+      createInstrumentation(
+        'instrumentation-runtime-node',
+        'event loop delay statistics, GC durations and heap spaces stay unmeasured',
+        () => {
+          const { RuntimeNodeInstrumentation } =
+            require('@opentelemetry/instrumentation-runtime-node') as typeof import('@opentelemetry/instrumentation-runtime-node');
+          return new RuntimeNodeInstrumentation({ monitoringPrecision: EVENT_LOOP_RESOLUTION_MS });
+        },
+      ),
     ),
     createInstrumentation('process metrics', 'process_* and the nodejs_* families autoprom reads itself stay unmeasured', () => {
       return new ProcessMetricsInstrumentation({ namespace, cardinalityLimit });

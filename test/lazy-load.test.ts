@@ -1,0 +1,62 @@
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { APPS, freePort, REGISTER_CJS, ROOT } from './helpers/child';
+
+/** What the preload itself needs: the API, the module hooks, the SDK and the Prometheus exporter. */
+const AT_START = [
+  '@opentelemetry/api',
+  '@opentelemetry/core',
+  '@opentelemetry/exporter-prometheus',
+  '@opentelemetry/instrumentation',
+  '@opentelemetry/resources',
+  '@opentelemetry/sdk-metrics',
+  '@opentelemetry/semantic-conventions',
+];
+
+async function run(app: string): Promise<string> {
+  const r = spawnSync(process.execPath, ['--require', REGISTER_CJS, path.join(APPS, app)], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, PROMETHEUS_METRICS_EXPORT_PORT: String(await freePort()), PROMETHEUS_METRICS_EXPORT_ADDRESS: '127.0.0.1' },
+    timeout: 30000,
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stderr, '');
+  return r.stdout;
+}
+
+describe('startup: instrumentations load when the application first needs them', () => {
+  it('loads runtime-node after the first event-loop turn, instrumentation-http at the first outgoing request, instrumentation-undici at the first fetch, nothing for pg', async () => {
+    const steps = JSON.parse(await run('lazy-load.js')) as Record<string, string[]>;
+    const runtime = [...AT_START, '@opentelemetry/instrumentation-runtime-node'].sort();
+    assert.deepEqual(steps, {
+      preload: AT_START,
+      firstTurn: runtime,
+      clients: runtime,
+      listening: runtime,
+      httpGet: [...runtime, '@opentelemetry/instrumentation-http'].sort(),
+      fetch: [...runtime, '@opentelemetry/instrumentation-http', '@opentelemetry/instrumentation-undici'].sort(),
+    });
+  });
+
+  it("an application's own wrappers of http.request and http.get, set before the first request, run once per request, and each request counts once", async () => {
+    assert.deepEqual(JSON.parse(await run('http-client-wrapped.js')), { wrapped: 3, counted: 3 });
+  });
+
+  for (const enabled of [undefined, 'http', 'ioredis']) {
+    it(`runs an -e and a -p script (${enabled === undefined ? 'every instrumentation' : `only ${enabled}`})`, async () => {
+      for (const args of [
+        ['--require', REGISTER_CJS, '-e', "process.stdout.write('ran')"],
+        ['--require', REGISTER_CJS, '-p', '6 * 7'],
+      ]) {
+        const env: NodeJS.ProcessEnv = { ...process.env, PROMETHEUS_METRICS_EXPORT_PORT: String(await freePort()) };
+        if (enabled !== undefined) env.OTEL_NODE_ENABLED_INSTRUMENTATIONS = enabled;
+        const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', env, timeout: 30000 });
+        assert.equal(r.stderr, '');
+        assert.equal(r.status, 0);
+        assert.equal(r.stdout.trim(), args[2] === '-e' ? 'ran' : '42');
+      }
+    });
+  }
+});
