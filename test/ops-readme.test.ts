@@ -79,7 +79,10 @@ describe('README: day one, followed', function () {
         assert.ok(quoted !== null);
         const deadline = Date.now() + 5000;
         while (!second.stderr().includes('cannot listen') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-        assert.equal(second.stderr(), `${quoted[1].replace('0.0.0.0:9464', `127.0.0.1:${port}`)}\n`);
+        assert.equal(
+          second.stderr(),
+          `${quoted[1].replace('0.0.0.0:9464', `127.0.0.1:${port}`).replace('process 4242', `process ${first.child.pid}`)}\n`,
+        );
       } finally {
         await second.stop();
       }
