@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { startMetricsEndpoint } from './endpoint';
 import { GroupHost, groupFamiliesText } from './group';
 import { acceptsGzip, negotiateFormat } from './negotiate';
-import { RenderedCollection } from './render';
+import { RenderedCollection, respond } from './render';
 import { SharedCollections } from './shared-collections';
 
 export interface AggregatorOptions {
@@ -81,13 +81,7 @@ function main(options: AggregatorOptions): void {
       const format = negotiateFormat(req.headers.accept);
       const gzip = acceptsGzip(req.headers['accept-encoding']);
       collections.scrape((collection, blockedSeconds) => {
-        const r = (collection ?? new RenderedCollection(undefined, options.namespace)).render(format, gzip, blockedSeconds);
-        res.statusCode = 200;
-        res.setHeader('Content-Type', r.contentType);
-        if (r.contentEncoding !== undefined) res.setHeader('Content-Encoding', r.contentEncoding);
-        res.setHeader('Vary', 'Accept, Accept-Encoding');
-        res.setHeader('Content-Length', r.body.length);
-        res.end(req.method === 'HEAD' ? undefined : r.body);
+        respond(req, res, (collection ?? new RenderedCollection(undefined, options.namespace)).render(format, gzip, blockedSeconds));
       });
     },
   });

@@ -3,6 +3,7 @@
  * at most once (a flood of scrapes sharing a collection costs one serialization and one
  * gzip), plus the `autoprom_eventloop_blocked_seconds` gauge that every exposition carries.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { CONTENT_TYPES, type ExpositionFormat } from './negotiate';
 import { renderPromFamilies } from '../app-metrics/prom-text';
@@ -81,4 +82,14 @@ export class RenderedCollection {
     }
     return out;
   }
+}
+
+/** A scrape's answer: the rendered body with its headers (no body for HEAD). */
+export function respond(req: IncomingMessage, res: ServerResponse, rendered: RenderedBody): void {
+  res.statusCode = 200;
+  res.setHeader('Content-Type', rendered.contentType);
+  if (rendered.contentEncoding !== undefined) res.setHeader('Content-Encoding', rendered.contentEncoding);
+  res.setHeader('Vary', 'Accept, Accept-Encoding');
+  res.setHeader('Content-Length', rendered.body.length);
+  res.end(req.method === 'HEAD' ? undefined : rendered.body);
 }

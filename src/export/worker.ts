@@ -12,7 +12,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { startMetricsEndpoint } from './endpoint';
 import { GroupHost, GroupMember, groupFamiliesText, type GroupIdentity, type OwnPart } from './group';
 import { acceptsGzip, negotiateFormat } from './negotiate';
-import { RenderedCollection, type RenderedBody } from './render';
+import { RenderedCollection, respond } from './render';
 import { setSerializerDiagnostics } from './serialize';
 import { SharedCollections } from './shared-collections';
 import { decodeCollection, type EncodedCollection, type Snapshot } from './snapshot';
@@ -150,15 +150,6 @@ function warnOnce(line: string): void {
   if (warned.has(line) || warned.size > 100) return;
   warned.add(line);
   warn(line);
-}
-
-function respond(req: IncomingMessage, res: ServerResponse, rendered: RenderedBody): void {
-  res.statusCode = 200;
-  res.setHeader('Content-Type', rendered.contentType);
-  if (rendered.contentEncoding !== undefined) res.setHeader('Content-Encoding', rendered.contentEncoding);
-  res.setHeader('Vary', 'Accept, Accept-Encoding');
-  res.setHeader('Content-Length', rendered.body.length);
-  res.end(req.method === 'HEAD' ? undefined : rendered.body);
 }
 
 function scrape(req: IncomingMessage, res: ServerResponse): void {
