@@ -30,6 +30,12 @@ export const ANSWER_DEADLINE_MS = 600;
 export const GROUP_DEADLINE_MS = 800;
 /** The aggregator process (no primary with autoprom) ends once no worker has been joined for this long. */
 export const AGGREGATOR_IDLE_MS = 60_000;
+/**
+ * The worker's young generation is capped: rendering a large collection allocates megabytes of
+ * short-lived strings, and V8 would otherwise grow it to its default maximum and keep those pages
+ * (bench: 14k series scraped 30 times, the process's RSS 177 → 147 MB), at about the same render time.
+ */
+export const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8 } as const;
 
 export interface MetricsWorkerOptions {
   readonly ports: readonly number[];
@@ -160,6 +166,7 @@ export class MetricsWorker {
       // NODE_OPTIONS) stay out of the worker, which loads only what it serves with.
       worker = new Worker(path.join(__dirname, 'worker.js'), {
         workerData,
+        resourceLimits: WORKER_LIMITS,
         execArgv: [],
         env: {},
         stdout: true,
