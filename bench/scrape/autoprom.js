@@ -34,6 +34,7 @@ measure({
     if (process.env.BENCH_SERIALIZER !== 'otel') return exposition.render();
     const { PrometheusSerializer } = require('@opentelemetry/exporter-prometheus');
     const serializer = new PrometheusSerializer('', false, undefined, true, true);
-    return exposition.reader.collect().then(({ resourceMetrics }) => serializer.serialize(resourceMetrics));
+    // exposition.collect(): OpenTelemetry's streams and the Registry's MetricData, as the reader returned them before.
+    return exposition.collect().then(({ scopeMetrics }) => serializer.serialize({ resource: { attributes: {} }, scopeMetrics }));
   },
 });

@@ -44,6 +44,7 @@ export class HistogramSeries {
 export type Series = CounterSeries | HistogramSeries;
 
 abstract class Family<S extends Series> {
+  /** Label set → series, in creation order; never shrinks (the metrics worker keeps label values by position). */
   readonly series = new Map<string, S>();
   private overflow: S | undefined;
   /** The series with no labels, for label-less families (created eagerly so it is always exposed). */
@@ -79,6 +80,11 @@ abstract class Family<S extends Series> {
     s = this.make(values);
     this.series.set(key, s);
     return s;
+  }
+
+  /** The series that every label set past the limit folds into, once there is one. */
+  get overflowSeries(): S | undefined {
+    return this.overflow;
   }
 
   /** Series in a stable order, the overflow series last when there is one. */

@@ -73,6 +73,11 @@ export class Registry implements MetricProducer {
     return f;
   }
 
+  /** Every family in creation order (new ones are appended; none is ever removed). */
+  allFamilies(): IterableIterator<AnyFamily> {
+    return this.families.values();
+  }
+
   /** Current metric data of every family (empty families included, so HELP/TYPE are always exposed). */
   metrics(): MetricData[] {
     const endTime = hrNow();

@@ -3,8 +3,16 @@
  * columnar form that is cheap to post (per metric: label names once, label values in one
  * array, every number in one Float64Array that is transferred, not copied), and the plain
  * shape the serializer reads, rebuilt in the worker. Type-only imports: the worker loads this.
+ *
+ * autoprom's own families (the Registry's pre-bound series) are written into the columns
+ * straight from their series, without OpenTelemetry's collection and without an object per
+ * point, and their label values cross once: a family's series are only ever appended, so each
+ * collection carries the label values of the series created since the last one, and the
+ * worker (`LabelDictionary`) keeps the rest. What it hands on (to the serializer, to the
+ * process summing a service) is complete again.
  */
 import type { Attributes } from '@opentelemetry/api';
+import type { AnyFamily } from '../core/recorder';
 import type { MetricInput, MetricsInput } from './serialize';
 import { POINT_TYPE } from './serialize';
 
@@ -34,8 +42,13 @@ interface ColumnarMetric {
   readonly points: number;
   /** Distinct label-name lists; points refer to them by index. */
   readonly keySets: string[][];
-  /** Label values of every point, in key-set order. */
+  /** Label values of every point, in key-set order (after the first `dictionary.known`, when there is a dictionary). */
   readonly labelValues: unknown[];
+  /**
+   * Set on the way to the metrics worker only: the first `known` label values are those that
+   * earlier collections carried for the family `id` (`LabelDictionary` completes them).
+   */
+  readonly dictionary?: { readonly id: number; readonly known: number };
   /** Distinct bucket-boundary lists (histograms). */
   readonly boundaries: (readonly number[])[];
   readonly numbers: Float64Array;
@@ -139,6 +152,169 @@ export function transferList(encoded: EncodedCollection): ArrayBuffer[] {
   const out: ArrayBuffer[] = [];
   for (const m of encoded.metrics) if ('numbers' in m && m.numbers.byteLength > 0) out.push(m.numbers.buffer as ArrayBuffer);
   return out;
+}
+
+/** What the worker already holds of one Registry family's label values. */
+interface SentLabels {
+  readonly id: number;
+  /** Series (in creation order) whose label values have been posted. */
+  series: number;
+  /** How many label values those are. */
+  values: number;
+  /** The overflow series' value has been posted (it comes after every other series). */
+  overflow: boolean;
+}
+
+const OVERFLOW_KEYS: readonly string[] = ['otel_metric_overflow'];
+
+/**
+ * The application thread's side: autoprom's Registry families straight into columns (what
+ * `encodeCollection` makes of their MetricData, byte for byte once serialized), label values
+ * posted once per series. A collection must reach the worker in the order it was encoded:
+ * encode right before posting, and `forget` when a post failed or the worker asks again.
+ */
+export class RegistryColumns {
+  private sent = new Map<AnyFamily, SentLabels>();
+  private nextId = 1;
+
+  constructor(private readonly families: () => Iterable<AnyFamily>) {}
+
+  /** The next collection posts every label value again (the worker starts its dictionary over). */
+  forget(): void {
+    this.sent = new Map();
+  }
+
+  /** The other metrics of a collection (OpenTelemetry's streams) in columns, then the Registry's families. */
+  encode(others: MetricsInput): EncodedCollection {
+    const metrics: Array<ColumnarMetric | OtherMetric> = [];
+    for (const scope of others.scopeMetrics) for (const m of scope.metrics) metrics.push(encodeMetric(m));
+    for (const f of this.families()) metrics.push(this.encodeFamily(f));
+    return others.appFamilies === undefined ? { metrics } : { metrics, appFamilies: others.appFamilies };
+  }
+
+  private encodeFamily(f: AnyFamily): ColumnarMetric {
+    let sent = this.sent.get(f);
+    const overflow = f.overflowSeries;
+    // Series are appended before the overflow series only; anything else (never seen) starts over.
+    if (sent === undefined || (sent.overflow && f.series.size !== sent.series)) {
+      sent = { id: sent?.id ?? this.nextId++, series: 0, values: 0, overflow: false };
+      this.sent.set(f, sent);
+    }
+    const known = sent.values;
+    const labelCount = f.spec.labels.length;
+    const labelValues: unknown[] = [];
+    const points = f.series.size + (overflow === undefined ? 0 : 1);
+    const histogram = f.spec.type === 'histogram';
+    const perPoint = histogram ? 7 + f.boundaries.length + 1 : 2;
+    const numbers = new Float64Array(points * perPoint);
+    let at = 0;
+    let index = 0;
+    if (histogram) {
+      for (const s of f.series.values()) {
+        if (index++ >= sent.series) for (let i = 0; i < labelCount; i++) labelValues.push(s.labelValues[i]);
+        at = histogramPoint(numbers, at, 0, s as HistogramNumbers);
+      }
+      if (overflow !== undefined) histogramPoint(numbers, at, 1, overflow as HistogramNumbers);
+    } else {
+      for (const s of f.series.values()) {
+        if (index++ >= sent.series) for (let i = 0; i < labelCount; i++) labelValues.push(s.labelValues[i]);
+        numbers[at++] = 0;
+        numbers[at++] = (s as { value: number }).value;
+      }
+      if (overflow !== undefined) {
+        numbers[at] = 1;
+        numbers[at + 1] = (overflow as { value: number }).value;
+      }
+    }
+    if (overflow !== undefined && !sent.overflow) labelValues.push('true');
+    sent.series = f.series.size;
+    sent.values = known + labelValues.length;
+    sent.overflow = overflow !== undefined;
+    return {
+      name: f.exposedName,
+      help: f.spec.help,
+      dataPointType: histogram ? POINT_TYPE.HISTOGRAM : POINT_TYPE.SUM,
+      isMonotonic: histogram ? undefined : true,
+      points,
+      keySets: overflow === undefined ? [f.spec.labels as string[]] : [f.spec.labels as string[], OVERFLOW_KEYS as string[]],
+      labelValues,
+      boundaries: histogram ? [f.boundaries] : [],
+      numbers,
+      dictionary: { id: sent.id, known },
+    };
+  }
+}
+
+interface HistogramNumbers {
+  readonly counts: Float64Array;
+  readonly count: number;
+  readonly sum: number;
+}
+
+/** One histogram point as `encodeMetric` writes it: key set, bounds 0, count, sum, the bucket counts. */
+function histogramPoint(numbers: Float64Array, from: number, keySet: number, s: HistogramNumbers): number {
+  let at = from;
+  numbers[at++] = keySet;
+  numbers[at++] = 0;
+  numbers[at++] = 1;
+  numbers[at++] = s.count;
+  numbers[at++] = 1;
+  numbers[at++] = s.sum;
+  numbers[at++] = s.counts.length;
+  numbers.set(s.counts, at);
+  return at + s.counts.length;
+}
+
+/**
+ * The worker's side: every Registry family's label values so far, so that a collection that
+ * carries only the new ones is complete again. Collections must be completed in the order
+ * they were posted; one that does not fit (a value missing) throws, and the application
+ * thread is then asked to post every label value again.
+ */
+export class LabelDictionary {
+  private readonly families = new Map<number, unknown[]>();
+
+  complete(encoded: EncodedCollection): EncodedCollection {
+    let metrics: Array<ColumnarMetric | OtherMetric> | undefined;
+    for (let i = 0; i < encoded.metrics.length; i++) {
+      const m = encoded.metrics[i];
+      if ('other' in m || m.dictionary === undefined) continue;
+      metrics ??= encoded.metrics.slice();
+      metrics[i] = this.completeMetric(m, m.dictionary);
+    }
+    if (metrics === undefined) return encoded;
+    return encoded.appFamilies === undefined ? { metrics } : { metrics, appFamilies: encoded.appFamilies };
+  }
+
+  /** Forget everything (the application thread posts every label value again). */
+  clear(): void {
+    this.families.clear();
+  }
+
+  private completeMetric(m: ColumnarMetric, dictionary: { readonly id: number; readonly known: number }): ColumnarMetric {
+    const held = this.families.get(dictionary.id) ?? [];
+    if (dictionary.known > held.length)
+      throw new Error(`label values of ${m.name} missing: ${dictionary.known} expected, ${held.length} received`);
+    let labelValues: unknown[];
+    if (m.labelValues.length === 0 && dictionary.known === held.length) labelValues = held;
+    else {
+      // A new array: collections already completed keep theirs.
+      labelValues = held.slice(0, dictionary.known);
+      for (const v of m.labelValues) labelValues.push(v);
+      this.families.set(dictionary.id, labelValues);
+    }
+    return {
+      name: m.name,
+      help: m.help,
+      dataPointType: m.dataPointType,
+      isMonotonic: m.isMonotonic,
+      points: m.points,
+      keySets: m.keySets,
+      labelValues,
+      boundaries: m.boundaries,
+      numbers: m.numbers,
+    };
+  }
 }
 
 function decodeMetric(m: ColumnarMetric): PlainMetric {

@@ -5,7 +5,6 @@
  * stdout or stderr itself: warnings go to the application thread, which prints them.
  * Started by worker-host.ts with no preload, no execArgv and an empty environment.
  */
-import { spawn } from 'node:child_process';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import * as net from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -15,7 +14,7 @@ import { acceptsGzip, negotiateFormat } from './negotiate';
 import { RenderedCollection, respond } from './render';
 import { setSerializerDiagnostics } from './serialize';
 import { SharedCollections } from './shared-collections';
-import { decodeCollection, type EncodedCollection, type Snapshot } from './snapshot';
+import { decodeCollection, LabelDictionary, type EncodedCollection, type Snapshot } from './snapshot';
 
 export interface WorkerOptions {
   readonly host: string | undefined;
@@ -62,6 +61,8 @@ export type FromWorker =
   | { readonly kind: 'listening'; readonly port: number | undefined }
   /** The port is closed (after a release). */
   | { readonly kind: 'released' }
+  /** A collection lacked label values this worker should have held: post them all again (and render that in-app scrape there). */
+  | { readonly kind: 'resend'; readonly render?: number }
   | { readonly kind: 'collect'; readonly id: number }
   | {
       readonly kind: 'rendered';
@@ -87,6 +88,21 @@ const own = new SharedCollections<EncodedCollection>({
   deadlineMs: options.deadlineMs,
   requestCollection: (id) => send({ kind: 'collect', id }),
 });
+
+/** The label values of autoprom's own series, which the application thread posts once. */
+const labels = new LabelDictionary();
+
+/** A posted collection with every label value (undefined when one was missing: the application thread is asked for them all). */
+function complete(collection: EncodedCollection, render?: number): EncodedCollection | undefined {
+  try {
+    return labels.complete(collection);
+  } catch (err) {
+    labels.clear();
+    warnOnce(`metrics worker: ${(err as Error)?.message ?? String(err)}; asking for every label value again`);
+    send({ kind: 'resend', render });
+    return undefined;
+  }
+}
 
 const decoded = new WeakMap<EncodedCollection, Snapshot>();
 function decode(encoded: EncodedCollection): Snapshot {
@@ -178,9 +194,10 @@ port.on('message', (message: ToWorker) => {
   switch (message.kind) {
     case 'listen': {
       // The collection made at hand-over: what a scrape gets should the loop block before any other.
-      if (message.collection !== undefined) {
-        own.offer(message.collection);
-        collections.offer(new RenderedCollection(decode(message.collection), options.namespace));
+      const collection = message.collection === undefined ? undefined : complete(message.collection);
+      if (collection !== undefined) {
+        own.offer(collection);
+        collections.offer(new RenderedCollection(decode(collection), options.namespace));
       }
       const endpoint = startMetricsEndpoint({ ports: message.ports, host: options.host, path: options.path, handle: scrape, warn });
       listening = endpoint.server;
@@ -206,17 +223,23 @@ port.on('message', (message: ToWorker) => {
       group = undefined;
       send({ kind: 'released' });
       break;
-    case 'collected':
+    case 'collected': {
       if (message.costMs !== undefined && Number.isFinite(message.costMs)) lastCostMs = message.costMs;
-      own.collected(message.id, message.collection);
+      const collection = complete(message.collection);
+      // Incomplete: the same request again, answered in full after the 'resend'.
+      if (collection === undefined) send({ kind: 'collect', id: message.id });
+      else own.collected(message.id, collection);
       break;
+    }
     case 'failed':
       own.failed(message.id, message.error);
       break;
     case 'render': {
       // The in-app handler: the application thread collected; the worker serializes and compresses.
-      own.offer(message.collection);
-      const collection = new RenderedCollection(decode(message.collection), options.namespace);
+      const completed = complete(message.collection, message.id);
+      if (completed === undefined) break;
+      own.offer(completed);
+      const collection = new RenderedCollection(decode(completed), options.namespace);
       if (group === undefined || group.size === 0) collections.offer(collection);
       const r = collection.render(negotiateFormat(message.accept), acceptsGzip(message.acceptEncoding), 0);
       // A copy of its own, moved to the application thread (the cached body stays here).
@@ -244,6 +267,8 @@ function startAggregator(script: string, aggregatorOptions: unknown): void {
   try {
     // No environment and no flags: no preload in it. It re-starts itself once more, so that it is
     // no child of this process (PM2 and process managers stop a worker's whole tree).
+    // Loaded here: only a worker process of a service ever starts one (node:child_process is 0.6 MB of this thread's RSS).
+    const { spawn } = require('node:child_process') as typeof import('node:child_process');
     const child = spawn(process.execPath, [script, JSON.stringify({ ...(aggregatorOptions as object), daemonize: true })], {
       detached: true,
       stdio: 'ignore',
