@@ -146,10 +146,10 @@ describe('ops kit: every dashboard panel and rule on a real Prometheus scraping 
     }
     await get('/ops/pool-burst');
     // The event loop stops for 8 s in one piece (the blocked gauge must pass the alert's 5 s with room
-    // for late scrapes on a loaded machine), then for 4 s in
+    // for late scrapes on a loaded machine), then for 6 s in
     // 600 ms pieces (every event-loop delay sample about 600 ms: the lag p99 must show it).
     await get('/ops/block?ms=8000');
-    await get('/ops/block?ms=4000&slice=600');
+    await get('/ops/block?ms=6000&slice=600');
     for (let round = 0; round < 8; round++) await Promise.all([get('/api/users/1'), get('/ops/fail'), sleep(250)]);
     // A target that served autoprom's metrics goes away.
     await second.stop('SIGKILL');
