@@ -292,6 +292,23 @@ describe('one endpoint for every process of a service (node:cluster, PM2)', func
     }
   });
 
+  it('a temporary directory where no group socket can be made: a process on its own serves as ever, says nothing, and exits as it would', async () => {
+    // /proc refuses new directories (a recursive mkdir there never returns): TMPDIR is where the socket would go.
+    const app = await startApp('exit-later.js', { env: { TMPDIR: '/proc/autoprom-test', EXIT_AFTER_MS: '1500' } });
+    try {
+      const e = await app.scrape();
+      assert.equal(valueOf(e, 'autoprom_eventloop_blocked_seconds'), 0);
+      // process.exit ends the metrics worker too: the exit is the app's own, at once.
+      const timer = setTimeout(() => app.child.kill('SIGKILL'), 10000);
+      const { code, signal } = await app.exited;
+      clearTimeout(timer);
+      assert.deepEqual({ code, signal }, { code: 3, signal: null });
+      assert.equal(app.stderr(), '');
+    } finally {
+      await app.stop('SIGKILL');
+    }
+  });
+
   describe('PM2 cluster mode (a private PM2_HOME)', () => {
     const pm2Bin = path.join(ROOT, 'node_modules', 'pm2', 'bin', 'pm2');
     let home: string;

@@ -57,7 +57,13 @@ export function prepareSocketDirectory(socketPath: string): string | undefined {
   if (process.platform === 'win32') return undefined;
   const dir = path.dirname(socketPath);
   try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // Not recursive: the temporary directory exists or the socket is not made (a recursive mkdir
+    // spins forever on file systems such as /proc, and a worker stuck in it would hold the exit).
+    try {
+      fs.mkdirSync(dir, { mode: 0o700 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
     const st = fs.statSync(dir);
     const uid = typeof process.getuid === 'function' ? process.getuid() : st.uid;
     if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o077) !== 0)

@@ -9,7 +9,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import * as net from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { startMetricsEndpoint } from './endpoint';
-import { GroupHost, GroupMember, groupFamiliesText, type GroupIdentity, type OwnPart } from './group';
+import { GroupHost, GroupMember, groupFamiliesText, prepareSocketDirectory, type GroupIdentity, type OwnPart } from './group';
 import { acceptsGzip, negotiateFormat } from './negotiate';
 import { RenderedCollection, respond } from './render';
 import { setSerializerDiagnostics } from './serialize';
@@ -206,7 +206,9 @@ port.on('message', (message: ToWorker) => {
         const hostGroup = options.hostGroup;
         // The port is this process's: so is the group socket of that port (its workers join there).
         if (p !== undefined && hostGroup !== undefined && p === message.ports[0] && listening === endpoint.server) {
-          const host = new GroupHost({ key: hostGroup.key, namespace: options.namespace, warn });
+          // Silent when the socket cannot be made (a read-only /tmp, say): a process on its own needs
+          // none, and a worker that finds no socket to join says why itself.
+          const host = new GroupHost({ key: hostGroup.key, namespace: options.namespace, warn: () => undefined });
           group = host;
           void host.listen(hostGroup.socketPath).then((ok) => {
             if (!ok && group === host) group = undefined;
@@ -296,10 +298,14 @@ if (member !== undefined) {
       warn(
         `cannot serve metrics on ${where}: autoprom in process ${hostPid}, of another service, holds it; this process's metrics are not served (give each service its own PROMETHEUS_METRICS_EXPORT_PORT, or a PROMETHEUS_METRICS_EXPORT_PORT_RANGE)`,
       ),
-    busy: () =>
+    busy: () => {
+      const problem = prepareSocketDirectory(member.socketPath);
       warn(
-        `cannot listen on ${where} (EADDRINUSE: another program holds it, not autoprom); metrics endpoint not started, the application runs on`,
-      ),
+        problem === undefined
+          ? `cannot listen on ${where} (EADDRINUSE: another program holds it, not autoprom); metrics endpoint not started, the application runs on`
+          : `cannot join the process serving ${where}: ${problem}; this process's metrics are not served (PROMETHEUS_METRICS_EXPORT_PORT_RANGE gives each process its own port)`,
+      );
+    },
   }).start();
 }
 
