@@ -103,6 +103,12 @@ export function lazyHttpInstrumentation(create: () => Instrumentation | undefine
                   if (real !== undefined) patchShadow(name, shadow);
                 }
                 for (const m of METHODS) standIn(exports, shadow, m);
+                // An ES module namespace (the module hook's): its named exports are bindings of their
+                // own, so that `import { get } from 'node:http'` gets the stand-ins too.
+                if (moduleExports !== exports) {
+                  const namespace = moduleExports as Record<string, unknown>;
+                  for (const m of METHODS) if (namespace[m] !== exports[m]) namespace[m] = exports[m];
+                }
               } catch (err) {
                 internalError('preparing the outgoing http instrumentation', err);
               }
