@@ -9,23 +9,12 @@
 import { strict as assert } from 'node:assert';
 import { runStep } from './db-sequence';
 import { PRELOAD_MODES, startApp, type RunningApp } from './helpers/child';
-import { delta, samplesOf, type Exposition } from './helpers/exposition';
+import { modelMoves } from './helpers/db-deltas';
+import { delta, samplesOf } from './helpers/exposition';
 import { ensurePrisma } from './helpers/peers';
 import { requirePostgres } from './helpers/services';
 
-const MODEL_FAMILIES = ['django_model_inserts_total', 'django_model_updates_total', 'django_model_deletes_total'];
 const TABLE = 'ap_orm_prisma_posts';
-
-function modelMoves(before: Exposition, after: Exposition): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const name of MODEL_FAMILIES) {
-    for (const s of samplesOf(after, name)) {
-      const d = delta(before, after, name, s.labels);
-      if (d !== 0) out[`${name} ${s.labels.model}`] = d;
-    }
-  }
-  return out;
-}
 
 for (const mode of PRELOAD_MODES) {
   describe(`db: Prisma 7 model counters over PostgreSQL (@prisma/adapter-pg), ${mode.title}`, function () {

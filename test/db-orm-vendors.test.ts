@@ -7,22 +7,10 @@
 import { strict as assert } from 'node:assert';
 import { runStep } from './db-sequence';
 import { startApp, type RunningApp } from './helpers/child';
-import { delta, samplesOf, type Exposition } from './helpers/exposition';
+import { modelMoves } from './helpers/db-deltas';
+import { delta, samplesOf } from './helpers/exposition';
 import { ensureSqlite3 } from './helpers/peers';
 import { requireMysql } from './helpers/services';
-
-const MODEL_FAMILIES = ['django_model_inserts_total', 'django_model_updates_total', 'django_model_deletes_total'];
-
-function modelMoves(before: Exposition, after: Exposition): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const name of MODEL_FAMILIES) {
-    for (const s of samplesOf(after, name)) {
-      const d = delta(before, after, name, s.labels);
-      if (d !== 0) out[`${name} ${s.labels.model}`] = d;
-    }
-  }
-  return out;
-}
 
 const DATABASES: ReadonlyArray<[db: 'mysql' | 'sqlite', alias: string, orms: ReadonlyArray<[string, string]>]> = [
   [

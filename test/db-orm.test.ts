@@ -7,7 +7,8 @@
 import { strict as assert } from 'node:assert';
 import { runStep } from './db-sequence';
 import { startApp, type RunningApp } from './helpers/child';
-import { delta, samplesOf, type Exposition } from './helpers/exposition';
+import { modelMoves } from './helpers/db-deltas';
+import { delta, samplesOf } from './helpers/exposition';
 import { requirePostgres } from './helpers/services';
 
 const ORMS: ReadonlyArray<[step: string, table: string]> = [
@@ -16,20 +17,6 @@ const ORMS: ReadonlyArray<[step: string, table: string]> = [
   ['knex', 'ap_orm_knex_books'], // schema-qualified: "ap_orm_schema"."ap_orm_knex_books"
   ['drizzle', 'ap_orm_drizzle_pets'],
 ];
-
-const MODEL_FAMILIES = ['django_model_inserts_total', 'django_model_updates_total', 'django_model_deletes_total'];
-
-/** Model counter deltas of every model that moved, as `family model` → delta. */
-function modelMoves(before: Exposition, after: Exposition): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const name of MODEL_FAMILIES) {
-    for (const s of samplesOf(after, name)) {
-      const d = delta(before, after, name, s.labels);
-      if (d !== 0) out[`${name} ${s.labels.model}`] = d;
-    }
-  }
-  return out;
-}
 
 describe('db: ORM model counters from the SQL they send (zero code)', () => {
   let app: RunningApp;

@@ -103,14 +103,15 @@ export class Wire {
       this.buffered.push(chunk);
       this.size += chunk.length;
       while (this.size >= 4) {
-        const head = this.buffered.length === 1 ? this.buffered[0] : Buffer.concat(this.buffered);
-        this.buffered = [head];
-        const length = head.readUInt32BE(0);
+        if (this.buffered[0].length < 4) this.buffered = [Buffer.concat(this.buffered)];
+        const length = this.buffered[0].readUInt32BE(0);
         if (length > MAX_FRAME) {
           socket.destroy();
           return;
         }
-        if (head.length < 4 + length) return;
+        // Joined once the whole frame is here (a collection arrives in many chunks).
+        if (this.size < 4 + length) return;
+        const head = this.buffered.length === 1 ? this.buffered[0] : Buffer.concat(this.buffered);
         const body = head.subarray(4, 4 + length);
         const rest = head.subarray(4 + length);
         this.buffered = rest.length === 0 ? [] : [rest];

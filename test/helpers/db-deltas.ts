@@ -1,5 +1,5 @@
 /** Exact deltas of every django_db_* and django_model_* series between two scrapes, for the per-client SQL suites. */
-import type { Exposition } from './exposition';
+import { delta, samplesOf, type Exposition } from './exposition';
 
 const FAMILIES = /^django_(db|model)_/;
 
@@ -51,5 +51,19 @@ export function expectedDbSeries(e: DbExpect, vendor: string, defaultAlias: stri
   for (const [model, n] of Object.entries(e.inserts ?? {})) put('django_model_inserts_total', { model }, n);
   for (const [model, n] of Object.entries(e.updates ?? {})) put('django_model_updates_total', { model }, n);
   for (const [model, n] of Object.entries(e.deletes ?? {})) put('django_model_deletes_total', { model }, n);
+  return out;
+}
+
+const MODEL_FAMILIES = ['django_model_inserts_total', 'django_model_updates_total', 'django_model_deletes_total'];
+
+/** Model counter deltas of every model that moved, as `family model` → delta (the ORM suites). */
+export function modelMoves(before: Exposition, after: Exposition): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const name of MODEL_FAMILIES) {
+    for (const s of samplesOf(after, name)) {
+      const d = delta(before, after, name, s.labels);
+      if (d !== 0) out[`${name} ${s.labels.model}`] = d;
+    }
+  }
   return out;
 }
