@@ -18,7 +18,8 @@ import { decodeCollection, encodeCollection, transferList } from '../src/export/
 import { MessageChannel } from 'node:worker_threads';
 import { gunzipSync } from 'node:zlib';
 
-const REFERENCE = path.resolve(__dirname, '..', '..', '..', 'shared', 'reference', 'django-prometheus-2.5.0-exposition.txt');
+// django-prometheus 2.5.0's exposition, captured from it (test/fixtures): the bucket bounds as django writes them.
+const REFERENCE = path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'django-prometheus-2.5.0-exposition.txt');
 
 describe('export: negotiation (unit)', () => {
   const formats: Array<[string | undefined, 'text' | 'openmetrics']> = [
