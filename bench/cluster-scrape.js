@@ -11,7 +11,7 @@
  */
 const path = require('node:path');
 const http = require('node:http');
-const { median, freePort, cleanEnv, startServer, httpGet, sampleSum, table, fmt } = require('./lib/util');
+const { median, freePort, cleanEnv, startServer, httpGet, metricsGet, sampleSum, table, fmt } = require('./lib/util');
 
 const ROOT = path.resolve(__dirname, '..');
 const REGISTER = path.join(ROOT, 'dist', 'register.js');
@@ -81,7 +81,7 @@ async function measure(workers) {
   try {
     const expected = workers === 0 ? 1 : workers + 1;
     for (let i = 0; i < 100; i++) {
-      const { body } = await httpGet(`http://127.0.0.1:${metricsPort}/metrics`);
+      const { body } = await metricsGet(`http://127.0.0.1:${metricsPort}/metrics`);
       if (workers === 0 || sampleSum(body, 'autoprom_cluster_processes') === expected) break;
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -12,7 +12,21 @@ const http = require('node:http');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { median, freePort, onPath, cleanEnv, startServer, rssOf, cpuUsOf, runWrk, httpGet, sampleSum, table, fmt } = require('./lib/util');
+const {
+  median,
+  freePort,
+  onPath,
+  cleanEnv,
+  startServer,
+  rssOf,
+  cpuUsOf,
+  runWrk,
+  httpGet,
+  metricsGet,
+  sampleSum,
+  table,
+  fmt,
+} = require('./lib/util');
 const { selfTimes } = require('./lib/profile');
 
 const ROOT = path.resolve(__dirname, '..');
@@ -289,7 +303,7 @@ async function measureOnce(subject, o, cpus, extraNodeArgs = []) {
     let proof;
     if (subject.autoprom) {
       // Proof that the preload measured the load (not a server that silently did nothing).
-      const scrape = await httpGet(`http://127.0.0.1:${env.PROMETHEUS_METRICS_EXPORT_PORT}/metrics`).catch(() => undefined);
+      const scrape = await metricsGet(`http://127.0.0.1:${env.PROMETHEUS_METRICS_EXPORT_PORT}/metrics`).catch(() => undefined);
       recorded = scrape ? sampleSum(scrape.body, 'django_http_responses_before_middlewares_total') : NaN;
       if (subject.proof) proof = Object.fromEntries(subject.proof.map((f) => [f, scrape ? sampleSum(scrape.body, f) : NaN]));
     }
@@ -508,7 +522,7 @@ async function realAppScrape(o) {
     const base = `http://127.0.0.1:${server.port}`;
     const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
     const heap = async () => JSON.parse((await httpGet(`${base}/__heap`, { agent })).body).heapUsed;
-    await httpGet(metricsUrl);
+    await metricsGet(metricsUrl);
     await heap();
     const before = await heap();
     const { triples } = require('./scrape/dataset').dataset();

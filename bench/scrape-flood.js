@@ -16,7 +16,7 @@ const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
-const { median, freePort, cleanEnv, pinned, startServer, runWrk, httpGet, table, fmt, onPath, cpuUsOf } = require('./lib/util');
+const { median, freePort, cleanEnv, pinned, startServer, runWrk, httpGet, metricsGet, table, fmt, onPath, cpuUsOf } = require('./lib/util');
 
 const ROOT = path.resolve(__dirname, '..');
 const APP = path.join(__dirname, 'apps', 'many-routes.js');
@@ -94,7 +94,7 @@ async function floodBench(o) {
       const base = `http://127.0.0.1:${server.port}`;
       const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
       await fill(base);
-      const body = (await httpGet(metricsUrl)).body;
+      const body = (await metricsGet(metricsUrl)).body;
       const series = body.split('\n').filter((l) => l !== '' && l[0] !== '#').length;
       const url = `${base}/api/v1/resource1/7`;
       if (o.warmup > 0) await runWrk({ cpu: o.cpus.load, url, seconds: o.warmup, connections: o.connections });

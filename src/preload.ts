@@ -130,8 +130,8 @@ export function start(env: NodeJS.ProcessEnv = process.env): Autoprom | undefine
       const app = appRegistries;
       exposition = new Exposition([registry], app === undefined ? undefined : (exposed) => app.collect(exposed));
       readers.push(exposition.reader);
-      // Its server moves to a worker thread, whose HTTP traffic this thread's diagnostics channels
-      // never see; until then it is this thread's, and never the application's either.
+      // Its server runs in a worker thread, whose HTTP traffic this thread's diagnostics channels
+      // never see; a server of this thread's (no worker) is never the application's either.
       endpoint = new MetricsWorker(exposition, {
         ports: config.ports,
         host: config.host,
@@ -141,8 +141,8 @@ export function start(env: NodeJS.ProcessEnv = process.env): Autoprom | undefine
         // One port for the service: its node:cluster / PM2 workers are summed on it (a range gives each its own).
         group: !config.portRange,
         member: config.portRange ? undefined : memberOf(process.env, process.ppid, isClusterWorker()),
+        ownServers: ctx.ownServers,
       });
-      if (endpoint.interimServer !== undefined) ctx.ownServers.add(endpoint.interimServer);
       // An application that listens on autoprom's port gets it (export/port-yield.ts).
       if (config.server) yieldPortToApplication(endpoint, ctx.ownServers);
       // "Is it working?": at OTEL_LOG_LEVEL=info one line says where the endpoint listens.

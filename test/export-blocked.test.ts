@@ -94,4 +94,26 @@ describe('export: the endpoint answers while the application thread is blocked',
     assert.equal(app.stdout(), `READY ${JSON.stringify(app.ready)}\nBLOCKING\n`);
     assert.equal(app.stderr(), '');
   });
+
+  it('answers a block that comes before any collection: the gauge alone says how long, valid for promtool', async () => {
+    app = await startApp('export-block.js', { env: { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http', START_BLOCK_MS: '4000' } });
+    const port = app.ready.port as number;
+    await waitForStdout(app, /^BLOCKING$/m);
+    const during = await scrape(app);
+    assert.doesNotMatch(app.stdout(), /^UNBLOCKED$/m, 'answered while the loop was blocked');
+    const d = parseExposition(during.text);
+    // Nothing was ever collected: no family but the gauge, which counts from the scrape's request.
+    assert.deepEqual([...d.meta.keys()], [GAUGE]);
+    assert.ok(valueOf(d, GAUGE) >= 0.5, `${GAUGE} ${valueOf(d, GAUGE)} during the block`);
+    const check = promtoolCheck(during.text);
+    assert.deepEqual(check.findings, []);
+    assert.equal(check.status, 0);
+
+    await waitForStdout(app, /^UNBLOCKED$/m);
+    assert.equal(await get(port, '/x'), 'done');
+    const after = parseExposition((await scrape(app)).text);
+    assert.equal(valueOf(after, GAUGE), 0);
+    assert.equal(valueOf(after, 'django_http_requests_before_middlewares_total'), 1);
+    assert.equal(app.stderr(), '');
+  });
 });

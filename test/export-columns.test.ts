@@ -28,6 +28,7 @@ describe('metrics worker: label values posted once, and posted again when the wo
     columns.encode({ scopeMetrics: [] }); // its label values never reach the worker
     responses.labels('404').inc();
 
+    const port = await freePort();
     const options: WorkerOptions = {
       host: '127.0.0.1',
       path: '/metrics',
@@ -35,6 +36,7 @@ describe('metrics worker: label values posted once, and posted again when the wo
       windowMs: 0,
       deadlineMs: 5000,
       groupDeadlineMs: 5000,
+      listen: { ports: [port], state: new Int32Array(new SharedArrayBuffer(8)) },
     };
     const worker = new Worker(path.join(__dirname, '..', 'src', 'export', 'worker.js'), { workerData: options, env: {}, execArgv: [] });
     const seen: string[] = [];
@@ -54,8 +56,6 @@ describe('metrics worker: label values posted once, and posted again when the wo
       });
     });
     try {
-      const port = await freePort();
-      post({ kind: 'listen', ports: [port], collection: undefined });
       assert.equal(await listening, port);
       const scrape = await get(`http://127.0.0.1:${port}/metrics`);
       assert.equal(scrape.status, 200);

@@ -3,8 +3,8 @@ import { request } from 'node:http';
 import type { RunningApp } from './helpers/child';
 
 /**
- * Wait until the metrics worker serves the port. In the first moments the application thread
- * holds it and answers each connection once (`Connection: close`); the worker keeps them alive.
+ * Wait until the metrics worker serves the port: it takes it once it has loaded, after the
+ * application's first event-loop turn, and keeps connections alive.
  */
 export async function waitForWorker(app: RunningApp): Promise<void> {
   for (let attempt = 0; attempt < 200; attempt++) {

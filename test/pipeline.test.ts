@@ -70,6 +70,26 @@ describe('pipeline: preload, exporter and process behaviour', () => {
     assert.equal(other.status, 404);
   });
 
+  it('keeps one listener: once it answered, no connection to its port is ever refused (no hand-over)', async () => {
+    const app = track(await startApp('pipeline-plain.js'));
+    const first = await fetchMetrics(`http://127.0.0.1:${app.metricsPort}/metrics`);
+    assert.equal(first.status, 200);
+    await first.text();
+    // From the first answer on, every new connection (no retry, no keep-alive) is answered.
+    const statuses: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const res = await fetch(`http://127.0.0.1:${app.metricsPort}/${i % 2 === 0 ? 'metrics' : 'other'}`, {
+        headers: { connection: 'close' },
+      });
+      await res.arrayBuffer();
+      statuses.push(res.status);
+    }
+    assert.deepEqual(
+      statuses,
+      Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? 200 : 404)),
+    );
+  });
+
   it('never counts its own scrapes as application requests', async () => {
     const app = track(await startApp('pipeline-plain.js'));
     await app.scrape();

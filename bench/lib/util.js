@@ -156,6 +156,21 @@ function httpGet(url, options = {}) {
   });
 }
 
+/**
+ * GET a metrics URL once the endpoint listens: autoprom's metrics worker takes the port on the
+ * app's first event-loop turn, so a connection refused right after start is tried again (5 s at most).
+ */
+async function metricsGet(url, options = {}) {
+  for (const deadline = Date.now() + 5000; ;) {
+    try {
+      return await httpGet(url, options);
+    } catch (err) {
+      if (err.code !== 'ECONNREFUSED' || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
+
 /** Sum of every sample of one metric name in an exposition text (0 when absent). */
 function sampleSum(text, name) {
   let sum = 0;
@@ -193,6 +208,7 @@ module.exports = {
   parseWrk,
   runWrk,
   httpGet,
+  metricsGet,
   sampleSum,
   table,
   fmt,

@@ -488,3 +488,16 @@ export function groupFamiliesText(gathered: Gathered, openMetrics: boolean): str
   for (const p of gathered.parts) out += `autoprom_cluster_eventloop_blocked_seconds{pid="${p.pid}"} ${p.blocked}\n`;
   return out;
 }
+
+/** A busy port's warning, saying so when the holder is autoprom in another process (of another service). */
+export function busyPortWarning(port: number, line: string, warn: (line: string) => void): void {
+  probeHolder(groupSocketPath(port)).then(
+    (pid) =>
+      warn(
+        pid === undefined
+          ? line
+          : `${line} (autoprom in process ${pid} holds that port, for another service: give each service its own PROMETHEUS_METRICS_EXPORT_PORT, or use PROMETHEUS_METRICS_EXPORT_PORT_RANGE)`,
+      ),
+    () => warn(line),
+  );
+}

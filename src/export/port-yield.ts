@@ -1,10 +1,11 @@
 /**
  * The metrics endpoint never takes a port the application is about to listen on. autoprom
- * binds its port at preload, before the application's first line runs; should the application
- * then listen on that same port (an app that serves on 9464 itself), autoprom gives the port up
- * first and the application's `listen` goes ahead as it would without autoprom (one stderr line
- * says so; `metricsHandler` still serves in-app). The application's `listen` is deferred by the
- * moment the port takes to close: its result and events are what they would be, a tick later.
+ * counts the port as its own from the preload on (the metrics worker binds it on the first turn
+ * of the event loop); should the application listen on that same port (an app that serves on
+ * 9464 itself), autoprom gives the port up first, or never binds it, and the application's
+ * `listen` goes ahead as it would without autoprom (one stderr line says so; `metricsHandler`
+ * still serves in-app). The application's `listen` is deferred by the moment the port takes to
+ * close: its result and events are what they would be, a moment later.
  */
 import { Server } from 'node:net';
 import { internalError, warn } from '../core/log';

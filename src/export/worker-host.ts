@@ -1,21 +1,21 @@
 /**
  * The application thread's side of the metrics endpoint.
  *
- * The port is taken here, at preload time, exactly as before (first free port of the range,
- * a busy port is one warning), so that it is open before the application's first line runs.
- * Meanwhile the metrics worker starts (unref'd, no preload, no environment, stdout
- * discarded); once it has loaded, this thread closes its server and the worker listens on
- * the same port, from then on answering every scrape by asking this thread only for numbers.
- * This thread also prints the worker's warnings and serves the in-app handler through it.
- * It serializes only while the worker is not there (the first moments, or a worker that
- * cannot run).
+ * The metrics worker starts on the first turn of the event loop (unref'd, no preload, no
+ * environment, stdout discarded) and takes the port itself (first free port of the range, a
+ * busy port is one warning): one listener for the process's life, so no scrape ever finds the
+ * port changing hands. The worker answers every scrape by asking this thread only for numbers.
+ * The port it binds is shared memory, set from the preload on, so that the application's
+ * `listen` on that port is seen at once (port-yield.ts). This thread also prints the worker's
+ * warnings and serves the in-app handler through it. It serves and serializes itself only when
+ * no worker can run.
  */
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { warn } from '../core/log';
-import { groupSocketPath, hostKey, probeHolder, type GroupIdentity } from './group';
-import { startMetricsEndpoint, type MetricsEndpoint } from './endpoint';
+import { busyPortWarning, groupSocketPath, hostKey, type GroupIdentity } from './group';
+import { PORT_STATE_HELD, PORT_STATE_RELEASED, startMetricsEndpoint, type MetricsEndpoint } from './endpoint';
 import type { Exposition, Gathered } from './exposition';
 import { acceptsGzip, negotiateFormat } from './negotiate';
 import { RenderedCollection } from './render';
@@ -48,34 +48,34 @@ export interface MetricsWorkerOptions {
   readonly group: boolean;
   /** This process is a worker of a service (node:cluster, PM2): it joins the process serving the port. */
   readonly member: GroupIdentity | undefined;
+  /** autoprom's own servers, whose requests are never the application's: a server this thread runs is added. */
+  readonly ownServers?: Set<object>;
 }
 
 type Reply = (message: Extract<FromWorker, { kind: 'rendered' }> | undefined) => void;
 
 export class MetricsWorker {
-  /** The port autoprom took at preload (this thread's server), before the worker takes it over; undefined when none. */
+  /** The port autoprom's endpoint listens on; undefined when it does not (busy, off, given up, or a worker of a service). */
   get boundPort(): Promise<number | undefined> {
-    return this.interimPort ?? this.port;
+    return this.port;
   }
-  private interimPort: Promise<number | undefined> | undefined;
-  /** The port the worker listens on; undefined when it does not (busy, off, or no worker). */
   readonly port: Promise<number | undefined>;
   private resolvePort: (port: number | undefined) => void = () => undefined;
   private worker: Worker | undefined;
   /** The worker could not start or has ended: this thread serializes instead. */
   private unavailable = false;
-  /** This thread's server, which holds the port until the worker takes it over. */
-  private interim: MetricsEndpoint | undefined;
-  /** The port the interim server took, once it listens. */
-  private taken: number | undefined;
-  private workerReady = false;
+  /** Shared with the worker: the port it binds or holds, and whether it was given up (endpoint.ts). */
+  private readonly portState: Int32Array | undefined;
+  /** The worker has said which port it listens on, and whether it listens at all. */
+  private portSettled = false;
+  private workerListened = false;
+  /** This thread's own server, only when no worker can run. */
+  private local: MetricsEndpoint | undefined;
   /** The port was given up to the application (it listens on it): never taken again. */
   private released = false;
   private onReleased: (() => void) | undefined;
   private readonly replies = new Map<number, Reply>();
   private nextRender = 1;
-  /** This thread's own server while it holds the port: its requests are never the application's. */
-  readonly interimServer: Server | undefined;
   /** A worker process: the pid of the process that sums its numbers on the port, once joined. */
   readonly joined: Promise<number>;
   private resolveJoined: (pid: number) => void = () => undefined;
@@ -96,31 +96,16 @@ export class MetricsWorker {
       setImmediate(() => this.start()).unref();
       return;
     }
-    const interim = startMetricsEndpoint({
-      ports: options.ports,
-      host: options.host,
-      path: options.path,
-      handle: this.interimHandle,
-      warn: options.ports.length === 1 ? (line) => busyPortWarning(options.ports[0], line) : warn,
-    });
-    this.interim = interim;
-    this.interimPort = interim.port;
-    this.interimServer = interim.server;
-    void interim.port.then((port) => {
-      if (port === undefined) {
-        // Every port busy: the warning is out; the worker is started only for the in-app handler.
-        this.interim = undefined;
-        this.resolvePort(undefined);
-        return;
-      }
-      this.taken = port;
-      // On the first turn of the event loop, not during the application's own start-up: the
-      // worker's boot does not compete with it, and a process that ends at once never starts one.
-      setImmediate(() => {
-        this.start();
-        this.handOver();
-      }).unref();
-    });
+    // The port is as good as taken from now: the application's listen on it is seen (port-yield.ts).
+    const state = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
+    Atomics.store(state, PORT_STATE_HELD, options.ports[0]);
+    this.portState = state;
+    // The worker starts on the first turn of the event loop, not during the application's own
+    // start-up: its boot does not compete with it, and a process that ends at once never starts
+    // one (nor binds the port). It binds the port as soon as it has loaded.
+    setImmediate(() => {
+      if (!this.released) this.start();
+    }).unref();
   }
 
   private start(): Worker | undefined {
@@ -157,8 +142,9 @@ export class MetricsWorker {
           },
         },
       };
-    } else if (this.options.listen && this.options.group) {
-      workerData.hostGroup = { socketPath: groupSocketPath(port), key: hostKey(process.pid) };
+    } else if (this.portState !== undefined) {
+      workerData.listen = { ports: this.options.ports, state: this.portState };
+      if (this.options.group) workerData.hostGroup = { socketPath: groupSocketPath(port), key: hostKey(process.pid) };
     }
     let worker: Worker;
     try {
@@ -190,28 +176,28 @@ export class MetricsWorker {
     return worker;
   }
 
-  /** The port autoprom holds (this thread's server, or the worker's), if any. */
+  /** The port autoprom holds or is binding (the worker's, or this thread's server), if any. */
   heldPort(): number | undefined {
     if (this.released) return undefined;
-    if (this.taken !== undefined) return this.taken;
-    // Still binding (listen with a host looks it up first): the port is as good as ours.
-    return this.interim?.attempted();
+    if (this.local !== undefined) return this.local.attempted();
+    const held = this.portState === undefined ? 0 : Atomics.load(this.portState, PORT_STATE_HELD);
+    return held === 0 ? undefined : held;
   }
 
   /**
-   * Give the port up because the application is about to listen on it: close this thread's
-   * server, or have the worker close its own. Resolves once the port is free (at most a second).
+   * Give the port up because the application is about to listen on it: the worker closes its
+   * server (or never binds it), or this thread closes its own. Resolves once the port is free
+   * (at most a second).
    */
   release(): Promise<void> {
     if (this.released) return Promise.resolve();
     this.released = true;
-    const interim = this.interim;
-    if (interim !== undefined) {
-      // Still on this thread: once its bind has landed, closing the listening socket frees the port at once.
-      this.interim = undefined;
-      return interim.port.then(() => {
-        interim.server.close();
-      });
+    if (this.portState !== undefined) Atomics.store(this.portState, PORT_STATE_RELEASED, 1);
+    this.resolvePort(undefined);
+    const local = this.local;
+    if (local !== undefined) {
+      this.local = undefined;
+      return local.close();
     }
     const worker = this.worker;
     if (worker === undefined) return Promise.resolve();
@@ -226,46 +212,38 @@ export class MetricsWorker {
     });
   }
 
-  /** Once the port is taken and the worker loaded: close this thread's server, let the worker listen. */
-  private handOver(): void {
-    if (this.released) return;
-    const worker = this.worker;
-    const interim = this.interim;
-    if (worker === undefined || interim === undefined || this.taken === undefined || !this.workerReady) return;
-    // The same port first; should another process take it in that instant, the rest of the range.
-    const ports = [this.taken, ...this.options.ports.slice(this.options.ports.indexOf(this.taken) + 1)];
-    const listen = (gathered: Gathered | undefined) => {
-      // Given up to the application meanwhile (release closed this server): the worker never listens.
-      if (this.released || this.interim !== interim) return;
-      this.interim = undefined;
-      // Connections it already accepted are answered (one request each, then closed). Between
-      // this close and the worker's listen (one message), a connection attempt is refused.
-      interim.server.close();
-      const collection = gathered === undefined ? undefined : this.encode(gathered);
-      if (!this.post(worker, { kind: 'listen', ports, collection }) && collection !== undefined)
-        this.post(worker, { kind: 'listen', ports, collection: undefined });
-    };
-    this.exposition.gather().then(listen, () => listen(undefined));
-  }
-
   private fail(line: string | undefined): void {
     if (this.unavailable) return;
     if (line !== undefined) warn(line);
     this.unavailable = true;
     this.worker = undefined;
-    // The interim server (if it still holds the port) serves on; otherwise the port is gone.
-    if (this.interim === undefined) this.resolvePort(undefined);
-    else void this.interim.port.then((p) => this.resolvePort(p));
     for (const reply of this.replies.values()) reply(undefined);
     this.replies.clear();
+    // The released wait ends: the worker's server went with it.
+    this.onReleased?.();
+    this.onReleased = undefined;
+    // The port the worker would have served (or served until it failed) is served from here.
+    if (this.portState !== undefined && !this.released && (!this.portSettled || this.workerListened)) this.serveHere();
+    else this.resolvePort(undefined);
+  }
+
+  /** No worker: this thread takes the port itself, as the worker would have. */
+  private serveHere(): void {
+    const ports = this.options.ports;
+    const local = startMetricsEndpoint({
+      ports,
+      host: this.options.host,
+      path: this.options.path,
+      handle: (req, res) => this.renderHere(req, res),
+      warn: ports.length === 1 ? (line) => busyPortWarning(ports[0], line, warn) : warn,
+    });
+    this.local = local;
+    this.options.ownServers?.add(local.server);
+    void local.port.then((p) => this.resolvePort(this.released ? undefined : p));
   }
 
   private onMessage(worker: Worker, message: FromWorker): void {
     switch (message.kind) {
-      case 'ready':
-        this.workerReady = true;
-        this.handOver();
-        break;
       case 'collect': {
         // What the collection cost this thread (collecting and encoding): the worker's sharing window follows it.
         const started = performance.now();
@@ -290,6 +268,8 @@ export class MetricsWorker {
         break;
       }
       case 'listening':
+        this.portSettled = true;
+        this.workerListened = message.port !== undefined;
         this.resolvePort(message.port);
         break;
       case 'joined':
@@ -329,8 +309,8 @@ export class MetricsWorker {
     return false;
   }
 
-  /** Collect and render on this thread: the interim server, and the fallback without a worker. */
-  private renderHere(req: IncomingMessage, res: ServerResponse, closeConnection: boolean): void {
+  /** Collect and render on this thread: the fallback without a worker. */
+  private renderHere(req: IncomingMessage, res: ServerResponse): void {
     this.exposition.collect().then(
       (collection) => {
         const r = new RenderedCollection(collection, this.options.namespace).render(
@@ -338,22 +318,17 @@ export class MetricsWorker {
           acceptsGzip(req.headers['accept-encoding']),
           0,
         );
-        answer(req, res, r.contentType, r.contentEncoding, r.body, closeConnection);
+        answer(req, res, r.contentType, r.contentEncoding, r.body);
       },
       (err: unknown) => collectionFailed(res, err),
     );
   }
 
-  /** The interim server's handler: one request per connection, so no scraper stays on this thread. */
-  private readonly interimHandle = (req: IncomingMessage, res: ServerResponse): void => {
-    this.renderHere(req, res, true);
-  };
-
   /** The in-app handler: collect here, serialize and compress in the worker, answer here. */
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
     const worker = this.start();
     if (worker === undefined) {
-      this.renderHere(req, res, false);
+      this.renderHere(req, res);
       return;
     }
     this.exposition.gather().then(
@@ -364,13 +339,13 @@ export class MetricsWorker {
             acceptsGzip(req.headers['accept-encoding']),
             0,
           );
-          answer(req, res, r.contentType, r.contentEncoding, r.body, false);
+          answer(req, res, r.contentType, r.contentEncoding, r.body);
         };
         if (this.unavailable) return here();
         const collection = this.encode(gathered);
         if (collection === undefined) return here();
         const id = this.nextRender++;
-        this.replies.set(id, (m) => (m === undefined ? here() : answer(req, res, m.contentType, m.contentEncoding, m.body, false)));
+        this.replies.set(id, (m) => (m === undefined ? here() : answer(req, res, m.contentType, m.contentEncoding, m.body)));
         if (
           !this.post(worker, {
             kind: 'render',
@@ -389,32 +364,17 @@ export class MetricsWorker {
   };
 }
 
-/** A busy port's warning, saying so when the holder is autoprom in another process (of another service). */
-function busyPortWarning(port: number, line: string): void {
-  probeHolder(groupSocketPath(port)).then(
-    (pid) =>
-      warn(
-        pid === undefined
-          ? line
-          : `${line} (autoprom in process ${pid} holds that port, for another service: give each service its own PROMETHEUS_METRICS_EXPORT_PORT, or use PROMETHEUS_METRICS_EXPORT_PORT_RANGE)`,
-      ),
-    () => warn(line),
-  );
-}
-
 function answer(
   req: IncomingMessage,
   res: ServerResponse,
   contentType: string,
   contentEncoding: string | undefined,
   body: Uint8Array,
-  closeConnection: boolean,
 ): void {
   res.statusCode = 200;
   res.setHeader('Content-Type', contentType);
   if (contentEncoding !== undefined) res.setHeader('Content-Encoding', contentEncoding);
   res.setHeader('Vary', 'Accept, Accept-Encoding');
-  if (closeConnection) res.setHeader('Connection', 'close');
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 

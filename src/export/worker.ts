@@ -5,11 +5,19 @@
  * stdout or stderr itself: warnings go to the application thread, which prints them.
  * Started by worker-host.ts with no preload, no execArgv and an empty environment.
  */
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as net from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
-import { startMetricsEndpoint } from './endpoint';
-import { GroupHost, GroupMember, groupFamiliesText, prepareSocketDirectory, type GroupIdentity, type OwnPart } from './group';
+import { PORT_STATE_HELD, PORT_STATE_RELEASED, startMetricsEndpoint, type MetricsEndpoint } from './endpoint';
+import {
+  busyPortWarning,
+  GroupHost,
+  GroupMember,
+  groupFamiliesText,
+  prepareSocketDirectory,
+  type GroupIdentity,
+  type OwnPart,
+} from './group';
 import { acceptsGzip, negotiateFormat } from './negotiate';
 import { RenderedCollection, respond } from './render';
 import { setSerializerDiagnostics } from './serialize';
@@ -24,6 +32,11 @@ export interface WorkerOptions {
   readonly deadlineMs: number;
   /** How long a scrape waits for the other processes of the service (their last numbers after that). */
   readonly groupDeadlineMs: number;
+  /**
+   * Serve the first free port of `ports` from the start. `state` is shared with the application
+   * thread: the port being bound or held, and whether the application asked for it (endpoint.ts).
+   */
+  readonly listen?: { readonly ports: readonly number[]; readonly state: Int32Array };
   /** This process serves the port and sums the service's other processes that join it on this socket. */
   readonly hostGroup?: { readonly socketPath: string; readonly key: string };
   /** This process is a worker of a service: it joins the process that serves the port instead of listening. */
@@ -38,8 +51,6 @@ export interface WorkerOptions {
 
 /** Application thread -> worker. */
 export type ToWorker =
-  /** Take over the port the application thread held while this worker started (then the rest of the range). */
-  | { readonly kind: 'listen'; readonly ports: readonly number[]; readonly collection: EncodedCollection | undefined }
   /** Give the port up: the application listens on it. */
   | { readonly kind: 'release' }
   | { readonly kind: 'collected'; readonly id: number; readonly collection: EncodedCollection; readonly costMs?: number }
@@ -54,8 +65,6 @@ export type ToWorker =
 
 /** Worker -> application thread. */
 export type FromWorker =
-  /** Loaded: ready to take over the port. */
-  | { readonly kind: 'ready' }
   /** A worker process: its numbers are summed by the process (pid) that serves the port. */
   | { readonly kind: 'joined'; readonly hostPid: number }
   | { readonly kind: 'listening'; readonly port: number | undefined }
@@ -187,44 +196,58 @@ function scrape(req: IncomingMessage, res: ServerResponse): void {
   });
 }
 
-/** The worker's server, while it holds the port. */
-let listening: Server | undefined;
+/** The worker's endpoint, while it holds the port (or binds it). */
+let endpoint: MetricsEndpoint | undefined;
+/** The port was given up to the application: never taken again. */
+let released = false;
+
+/** Serve the first free port of the range; the application thread reads which one from `state`. */
+function listen(ports: readonly number[], state: Int32Array): void {
+  if (Atomics.load(state, PORT_STATE_RELEASED) === 1) {
+    // The application asked for the port before this thread got to bind it.
+    released = true;
+    send({ kind: 'listening', port: undefined });
+    return;
+  }
+  const e = startMetricsEndpoint({
+    ports,
+    host: options.host,
+    path: options.path,
+    handle: scrape,
+    warn: ports.length === 1 ? (line) => busyPortWarning(ports[0], line, warn) : warn,
+    onAttempt: (p) => Atomics.store(state, PORT_STATE_HELD, p ?? 0),
+  });
+  endpoint = e;
+  void e.port.then((p) => {
+    send({ kind: 'listening', port: released ? undefined : p });
+    const hostGroup = options.hostGroup;
+    // The port is this process's: so is the group socket of that port (its workers join there).
+    if (p !== undefined && hostGroup !== undefined && p === ports[0] && endpoint === e) {
+      // Silent when the socket cannot be made (a read-only /tmp, say): a process on its own needs
+      // none, and a worker that finds no socket to join says why itself.
+      const host = new GroupHost({ key: hostGroup.key, namespace: options.namespace, warn: () => undefined });
+      group = host;
+      void host.listen(hostGroup.socketPath).then((ok) => {
+        if (!ok && group === host) group = undefined;
+      });
+    }
+  });
+}
 
 port.on('message', (message: ToWorker) => {
   switch (message.kind) {
-    case 'listen': {
-      // The collection made at hand-over: what a scrape gets should the loop block before any other.
-      const collection = message.collection === undefined ? undefined : complete(message.collection);
-      if (collection !== undefined) {
-        own.offer(collection);
-        collections.offer(new RenderedCollection(decode(collection), options.namespace));
-      }
-      const endpoint = startMetricsEndpoint({ ports: message.ports, host: options.host, path: options.path, handle: scrape, warn });
-      listening = endpoint.server;
-      void endpoint.port.then((p) => {
-        send({ kind: 'listening', port: p });
-        const hostGroup = options.hostGroup;
-        // The port is this process's: so is the group socket of that port (its workers join there).
-        if (p !== undefined && hostGroup !== undefined && p === message.ports[0] && listening === endpoint.server) {
-          // Silent when the socket cannot be made (a read-only /tmp, say): a process on its own needs
-          // none, and a worker that finds no socket to join says why itself.
-          const host = new GroupHost({ key: hostGroup.key, namespace: options.namespace, warn: () => undefined });
-          group = host;
-          void host.listen(hostGroup.socketPath).then((ok) => {
-            if (!ok && group === host) group = undefined;
-          });
-        }
-      });
-      break;
-    }
-    case 'release':
+    case 'release': {
       // Closing the listening socket frees the port at once; connections already open finish.
-      listening?.close();
-      listening = undefined;
+      released = true;
+      const e = endpoint;
+      endpoint = undefined;
       group?.close();
       group = undefined;
-      send({ kind: 'released' });
+      const done = () => send({ kind: 'released' });
+      if (e === undefined) done();
+      else e.close().then(done, done);
       break;
+    }
     case 'collected': {
       if (message.costMs !== undefined && Number.isFinite(message.costMs)) lastCostMs = message.costMs;
       const collection = complete(message.collection);
@@ -309,4 +332,4 @@ if (member !== undefined) {
   }).start();
 }
 
-send({ kind: 'ready' });
+if (options.listen !== undefined) listen(options.listen.ports, options.listen.state);

@@ -3,6 +3,7 @@
 // { wrapped, counted } — how often its wrappers ran, and autoprom's count for the target host.
 'use strict';
 const http = require('node:http');
+const { ownMetrics } = require('./own-metrics');
 
 let wrapped = 0;
 const request = http.request;
@@ -24,13 +25,8 @@ target.listen(0, '127.0.0.1', async () => {
   await new Promise((resolve) => http.get(`${base}/b`, done(resolve)));
   await new Promise((resolve) => http.request(`${base}/c`, done(resolve)).end());
   const ranBefore = wrapped;
-  const body = await new Promise((resolve) =>
-    get(`http://127.0.0.1:${process.env.PROMETHEUS_METRICS_EXPORT_PORT}/metrics`, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (d) => (text += d));
-      res.on('end', () => resolve(text));
-    }),
-  );
+  // Through the original http.get, so that the application's wrappers see only its own three requests.
+  const body = (await ownMetrics(get)).text;
   const host = `host="127.0.0.1:${target.address().port}"`;
   const counted = body
     .split('\n')
