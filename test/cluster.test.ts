@@ -272,6 +272,8 @@ describe('one endpoint for every process of a service (node:cluster, PM2)', func
   it('a process of another service on the same port: the busy-port warning names the autoprom process that holds it', async () => {
     const holder = await startApp('pipeline-plain.js');
     try {
+      // The holder's metrics worker serves the port (and its group socket) before the other starts.
+      await holder.scrape();
       const other = await startApp('pipeline-plain.js', {
         env: { PROMETHEUS_METRICS_EXPORT_PORT: String(holder.metricsPort), OTEL_LOG_LEVEL: 'info' },
       });

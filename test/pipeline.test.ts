@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import * as path from 'node:path';
-import { APPS, fetchMetrics, freePort, REGISTER_CJS, startApp, type RunningApp } from './helpers/child';
+import { APPS, fetchMetrics, freePort, REGISTER_CJS, startApp, stderrWhen, type RunningApp } from './helpers/child';
 import { parseExposition, valueOf } from './helpers/exposition';
 import { promtoolCheck } from './helpers/promtool';
 import { INSTRUMENTATION_NAMES } from '../src/config';
@@ -90,6 +90,20 @@ describe('pipeline: preload, exporter and process behaviour', () => {
     );
   });
 
+  it('no worker thread can start: one line says so, and the application thread serves the exact counts', async () => {
+    const app = track(await startApp('export-no-worker.js'));
+    await get(app.ready.port as number, '/x');
+    await get(app.ready.port as number, '/y');
+    const e = await app.scrape();
+    assert.equal(valueOf(e, 'django_http_requests_before_middlewares_total'), 2);
+    assert.equal(valueOf(e, 'django_http_responses_before_middlewares_total'), 2);
+    assert.equal(valueOf(e, 'autoprom_eventloop_blocked_seconds'), 0);
+    assert.equal(
+      app.stderr(),
+      'autoprom: could not start the metrics worker (no threads here); the endpoint is served from the application thread\n',
+    );
+  });
+
   it('never counts its own scrapes as application requests', async () => {
     const app = track(await startApp('pipeline-plain.js'));
     await app.scrape();
@@ -141,9 +155,8 @@ describe('pipeline: preload, exporter and process behaviour', () => {
     try {
       const app = track(await startApp('pipeline-plain.js', { env: { PROMETHEUS_METRICS_EXPORT_PORT: String(port) } }));
       assert.equal(await get(app.ready.port as number), 200);
-      await new Promise((r) => setTimeout(r, 200));
       assert.equal(
-        app.stderr(),
+        await stderrWhen(app, /\n/),
         `autoprom: cannot listen on 127.0.0.1:${port} (EADDRINUSE); metrics endpoint not started, the application runs on\n`,
       );
     } finally {
@@ -158,17 +171,19 @@ describe('pipeline: preload, exporter and process behaviour', () => {
     const range = `${a},${b}`;
     const env = { PROMETHEUS_METRICS_EXPORT_PORT: undefined, PROMETHEUS_METRICS_EXPORT_PORT_RANGE: range };
     // The range wins over the port that startApp sets; the apps start one after the other.
+    // Each app starts once the one before serves its port (the metrics worker binds it after start-up).
     const first = track(await startApp('pipeline-plain.js', { env: { ...env, PROMETHEUS_METRICS_EXPORT_PORT: String(a) } }));
+    await scrapePort(a);
     const second = track(await startApp('pipeline-plain.js', { env: { ...env, PROMETHEUS_METRICS_EXPORT_PORT: String(b) } }));
+    await scrapePort(b);
     const third = track(await startApp('pipeline-plain.js', { env: { ...env, PROMETHEUS_METRICS_EXPORT_PORT: String(b) } }));
-    await new Promise((r) => setTimeout(r, 300));
     // The range wins over the port: the first took a, the second b, the third found none.
-    assert.equal(first.stderr(), '');
-    assert.equal(second.stderr(), '');
     assert.equal(
-      third.stderr(),
+      await stderrWhen(third, /\n/),
       `autoprom: no free port in PROMETHEUS_METRICS_EXPORT_PORT_RANGE (${a}-${b}, last error EADDRINUSE); metrics endpoint not started, the application runs on\n`,
     );
+    assert.equal(first.stderr(), '');
+    assert.equal(second.stderr(), '');
     assert.equal(await get(third.ready.port as number), 200);
     await get(first.ready.port as number, '/one');
     await get(second.ready.port as number, '/two');

@@ -13,6 +13,8 @@ export interface MetricsEndpointOptions {
   readonly warn?: (line: string) => void;
   /** Told of each port as it is tried, and undefined once none is held (every port busy, or closed). */
   readonly onAttempt?: (port: number | undefined) => void;
+  /** autoprom's own servers (never the application's): this one joins them before it listens. */
+  readonly ownServers?: Set<object>;
 }
 
 export interface MetricsEndpoint {
@@ -55,6 +57,7 @@ export function startMetricsEndpoint(options: MetricsEndpointOptions): MetricsEn
       res.end();
     }
   });
+  options.ownServers?.add(server);
   server.unref();
   // Keep-alive scrapes must not hold the process open either.
   server.on('connection', (socket) => socket.unref());

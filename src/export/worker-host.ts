@@ -236,9 +236,9 @@ export class MetricsWorker {
       path: this.options.path,
       handle: (req, res) => this.renderHere(req, res),
       warn: ports.length === 1 ? (line) => busyPortWarning(ports[0], line, warn) : warn,
+      ownServers: this.options.ownServers,
     });
     this.local = local;
-    this.options.ownServers?.add(local.server);
     void local.port.then((p) => this.resolvePort(this.released ? undefined : p));
   }
 

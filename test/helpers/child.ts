@@ -41,6 +41,13 @@ export async function fetchMetrics(url: string, init?: RequestInit): Promise<Res
   }
 }
 
+/** The app's stderr once it matches `re` (polled, 10 s at most): a warning the metrics worker prints comes after start-up. */
+export async function stderrWhen(app: { stderr(): string }, re: RegExp, timeoutMs = 10000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (!re.test(app.stderr()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  return app.stderr();
+}
+
 /** How the preload is given to node. */
 export type Preload = 'require' | 'import' | 'both';
 
