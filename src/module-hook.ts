@@ -8,7 +8,7 @@
  * >= 24.11.1) they are used: no loader thread, no messages between threads. Elsewhere
  * (Node 22.15 …) the asynchronous hook of `module.register`, given the same module list.
  */
-import { createRequire, register as registerAsyncHook } from 'node:module';
+import { register as registerAsyncHook } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 
@@ -55,16 +55,17 @@ export function instrumentedModules(instrumentations: readonly Instrumentation[]
 
 /**
  * Install the hook for `modules`. Throws when it cannot be installed (the caller says what stays
- * unmeasured). The import-in-the-middle copy is the one @opentelemetry/instrumentation hooks with.
+ * unmeasured). The import-in-the-middle copy is autoprom's own dependency, the one its
+ * @opentelemetry/instrumentation hooks with (the bundle leaves import-in-the-middle outside, so
+ * both resolve it from autoprom's package).
  */
 export function installModuleHook(names: string[]): ModuleHookKind | undefined {
   if (installed !== undefined) return installed;
   const modules = [...names, ...extraEntries];
   // Nothing to wrap: no hook at all (no loader thread, no resolution changes).
   if (modules.length === 0) return undefined;
-  const instrumentationRequire = createRequire(require.resolve('@opentelemetry/instrumentation'));
   if (syncModuleHooksWork(process.version)) {
-    const hooks = instrumentationRequire('import-in-the-middle/register-hooks.mjs') as {
+    const hooks = require('import-in-the-middle/register-hooks.mjs') as {
       register: (options: { include: string[] }) => void;
     };
     hooks.register({ include: modules });
@@ -73,7 +74,7 @@ export function installModuleHook(names: string[]): ModuleHookKind | undefined {
     require('module');
     installed = 'sync';
   } else {
-    registerAsyncHook('@opentelemetry/instrumentation/hook.mjs', pathToFileURL(__filename), { data: { include: modules } });
+    registerAsyncHook('import-in-the-middle/hook.mjs', pathToFileURL(__filename), { data: { include: modules } });
     installed = 'async';
   }
   return installed;

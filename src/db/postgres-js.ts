@@ -242,12 +242,12 @@ function postgresJsEsmConnectionPath(): string | undefined {
 
 type HookConstructor = new (modules: string[], hook: (exports: unknown) => unknown) => unknown;
 
-/** Wrap the ES module copy's Connection factory with the import-in-the-middle copy that OpenTelemetry's hook uses. */
+/** Wrap the ES module copy's Connection factory with the import-in-the-middle copy that OpenTelemetry's hook uses (autoprom's own). */
 function hookEsmConnection(patcher: PostgresJsPatcher): void {
   const file = postgresJsEsmConnectionPath();
   if (file === undefined) return;
   try {
-    const iitm = createRequire(require.resolve('@opentelemetry/instrumentation'))('import-in-the-middle') as { Hook?: HookConstructor };
+    const iitm = require('import-in-the-middle') as { Hook?: HookConstructor };
     if (typeof iitm.Hook === 'function') {
       new iitm.Hook([file], (exports) => patcher.wrapConnectionFactory(exports));
       hookFileToo(file);

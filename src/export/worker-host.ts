@@ -11,9 +11,9 @@
  * no worker can run.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { warn } from '../core/log';
+import { packageFile } from '../core/package-root';
 import { busyPortWarning, groupSocketPath, hostKey, type GroupIdentity } from './group';
 import { PORT_STATE_HELD, PORT_STATE_RELEASED, startMetricsEndpoint, type MetricsEndpoint } from './endpoint';
 import type { Exposition, Gathered } from './exposition';
@@ -127,7 +127,7 @@ export class MetricsWorker {
         identity: member,
         port,
         aggregator: {
-          script: path.join(__dirname, 'aggregator.js'),
+          script: packageFile('export', 'aggregator.js'),
           options: {
             port,
             host: this.options.host,
@@ -150,7 +150,7 @@ export class MetricsWorker {
     try {
       // No execArgv and no environment: the application's --require/--import preloads (and
       // NODE_OPTIONS) stay out of the worker, which loads only what it serves with.
-      worker = new Worker(path.join(__dirname, 'worker.js'), {
+      worker = new Worker(packageFile('export', 'worker.js'), {
         workerData,
         resourceLimits: WORKER_LIMITS,
         execArgv: [],

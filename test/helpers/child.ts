@@ -12,23 +12,28 @@ export const REGISTER_CJS = path.join(ROOT, 'dist', 'register.js');
 export const REGISTER_ESM = path.join(ROOT, 'dist', 'register.mjs');
 export const APPS = path.join(ROOT, 'test', 'apps');
 
-/** A free TCP port on 127.0.0.1 (bound and released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a !== null ? a.port : 0;
-      s.close(() => resolve(port));
+/**
+ * A free TCP port on 127.0.0.1 (bound and released), below the kernel's ephemeral range
+ * (32768-60999 on Linux): no `listen(0)` or outgoing connection is handed it meanwhile, as a port
+ * the kernel picked would be (an app under test listens on port 0 before autoprom's metrics
+ * worker binds the port the test chose for it).
+ */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    const free = await new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+  }
 }
 
 /**
  * fetch on autoprom's metrics port, retrying a connection that is refused or reset for up to
- * 3 s: the port passes from the preload to the metrics worker thread in the app's first moments,
- * and an app may print READY before that.
+ * 3 s: the metrics worker binds the port after the app's first event-loop turn, and an app may
+ * print READY before that.
  */
 export async function fetchMetrics(url: string, init?: RequestInit): Promise<Response> {
   for (let attempt = 0; ; attempt++) {
