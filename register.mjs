@@ -1,7 +1,6 @@
 // The ES module preload: `node --import autoprom/register app.mjs`. The CommonJS preload does
 // everything, the ES module hook included (src/module-hook.ts), so that `--require`,
-// `--import` and both together behave the same.
+// `--import` and both together behave the same (in the main thread and in any other).
 import { createRequire } from 'node:module';
-import { isMainThread } from 'node:worker_threads';
 
-if (isMainThread) createRequire(import.meta.url)('./register.js');
+createRequire(import.meta.url)('./register.js');

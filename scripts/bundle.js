@@ -83,9 +83,10 @@ async function main() {
     outfile: path.join(dist, 'autoprom.js'),
   });
   packagesOf(main.metafile, packages);
-  // The worker thread's and the aggregator process's own scripts, bundled where they are.
-  for (const file of ['worker.js', 'aggregator.js']) {
-    const where = path.join(dist, 'src', 'export', file);
+  // The metrics worker's and the aggregator process's own scripts, and what the preload loads in
+  // a thread other than the main one, bundled where they are.
+  for (const file of ['export/worker.js', 'export/aggregator.js', 'worker-thread.js']) {
+    const where = path.join(dist, 'src', file);
     const out = `${where}.bundle`;
     const r = await esbuild.build({ ...common, entryPoints: [where], outfile: out });
     packagesOf(r.metafile, packages);
@@ -96,7 +97,14 @@ async function main() {
   fs.copyFileSync(path.join(dist, 'register.js'), path.join(dist, 'register-unbundled.js'));
   fs.writeFileSync(
     path.join(dist, 'register.js'),
-    "'use strict';\n// The preload (register.ts), in the bundle.\nrequire('./autoprom.js').register();\n",
+    [
+      "'use strict';",
+      "// The preload (register.ts), in the bundle. A thread other than the main one (an application's",
+      "// worker, Node's module-hooks thread) loads only src/worker-thread.js, never the bundle.",
+      "if (require('node:worker_threads').isMainThread) require('./autoprom.js').register();",
+      "else require('./src/worker-thread.js').noteServersInThread();",
+      '',
+    ].join('\n'),
   );
   entryInto('index', 'The public API (src/index.ts)');
   entryInto('testutils', 'autoprom/testutils (src/testutils.ts)');

@@ -104,6 +104,22 @@ describe('pipeline: preload, exporter and process behaviour', () => {
     );
   });
 
+  for (const preload of ['require', 'import'] as const) {
+    it(`a server in the application's own worker thread (--${preload}): it answers as without autoprom, and one line says it is not measured`, async () => {
+      const bare = track(await startApp('worker-thread-server.js', { preload: 'none' }));
+      assert.equal(await (await fetch(`http://127.0.0.1:${bare.ready.port as number}/x`)).text(), 'from a worker');
+      assert.equal(bare.stderr(), '');
+      const app = track(await startApp('worker-thread-server.js', { preload }));
+      assert.equal(await (await fetch(`http://127.0.0.1:${app.ready.port as number}/x`)).text(), 'from a worker');
+      const e = await app.scrape();
+      assert.equal(valueOf(e, 'django_http_requests_before_middlewares_total'), 0);
+      assert.equal(
+        app.stderr(),
+        `autoprom: a server listens in worker thread ${app.ready.threadId as number}: its requests are not measured (autoprom measures the main thread's servers, database and cache clients only)\n`,
+      );
+    });
+  }
+
   it('never counts its own scrapes as application requests', async () => {
     const app = track(await startApp('pipeline-plain.js'));
     await app.scrape();

@@ -60,6 +60,7 @@ describe('end to end: the packed tarball in a fresh app', function () {
       'dist/src/export/worker.js',
       'dist/src/index.js',
       'dist/src/testutils.js',
+      'dist/src/worker-thread.js',
     ]);
 
     for (const variant of VARIANTS) {
