@@ -489,8 +489,16 @@ export function groupFamiliesText(gathered: Gathered, openMetrics: boolean): str
   return out;
 }
 
+/**
+ * How the endpoint serving `ports` reports a busy port: with one port, naming the autoprom
+ * process of another service that holds it, if one does (a range says only that it is exhausted).
+ */
+export function busyPortReporter(ports: readonly number[], warn: (line: string) => void): (line: string) => void {
+  return ports.length === 1 ? (line) => busyPortWarning(ports[0], line, warn) : warn;
+}
+
 /** A busy port's warning, saying so when the holder is autoprom in another process (of another service). */
-export function busyPortWarning(port: number, line: string, warn: (line: string) => void): void {
+function busyPortWarning(port: number, line: string, warn: (line: string) => void): void {
   probeHolder(groupSocketPath(port)).then(
     (pid) =>
       warn(

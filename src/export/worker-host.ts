@@ -14,7 +14,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Worker } from 'node:worker_threads';
 import { warn } from '../core/log';
 import { packageFile } from '../core/package-root';
-import { busyPortWarning, groupSocketPath, hostKey, type GroupIdentity } from './group';
+import { busyPortReporter, groupSocketPath, hostKey, type GroupIdentity } from './group';
 import { PORT_STATE_HELD, PORT_STATE_RELEASED, startMetricsEndpoint, type MetricsEndpoint } from './endpoint';
 import type { Exposition, Gathered } from './exposition';
 import { acceptsGzip, negotiateFormat } from './negotiate';
@@ -66,9 +66,8 @@ export class MetricsWorker {
   private unavailable = false;
   /** Shared with the worker: the port it binds or holds, and whether it was given up (endpoint.ts). */
   private readonly portState: Int32Array | undefined;
-  /** The worker has said which port it listens on, and whether it listens at all. */
-  private portSettled = false;
-  private workerListened = false;
+  /** Whether the worker listens, once it has said (undefined until then). */
+  private workerListens: boolean | undefined;
   /** This thread's own server, only when no worker can run. */
   private local: MetricsEndpoint | undefined;
   /** The port was given up to the application (it listens on it): never taken again. */
@@ -223,7 +222,7 @@ export class MetricsWorker {
     this.onReleased?.();
     this.onReleased = undefined;
     // The port the worker would have served (or served until it failed) is served from here.
-    if (this.portState !== undefined && !this.released && (!this.portSettled || this.workerListened)) this.serveHere();
+    if (this.portState !== undefined && !this.released && this.workerListens !== false) this.serveHere();
     else this.resolvePort(undefined);
   }
 
@@ -235,7 +234,7 @@ export class MetricsWorker {
       host: this.options.host,
       path: this.options.path,
       handle: (req, res) => this.renderHere(req, res),
-      warn: ports.length === 1 ? (line) => busyPortWarning(ports[0], line, warn) : warn,
+      warn: busyPortReporter(ports, warn),
       ownServers: this.options.ownServers,
     });
     this.local = local;
@@ -268,8 +267,7 @@ export class MetricsWorker {
         break;
       }
       case 'listening':
-        this.portSettled = true;
-        this.workerListened = message.port !== undefined;
+        this.workerListens = message.port !== undefined;
         this.resolvePort(message.port);
         break;
       case 'joined':

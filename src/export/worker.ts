@@ -10,7 +10,7 @@ import * as net from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PORT_STATE_HELD, PORT_STATE_RELEASED, startMetricsEndpoint, type MetricsEndpoint } from './endpoint';
 import {
-  busyPortWarning,
+  busyPortReporter,
   GroupHost,
   GroupMember,
   groupFamiliesText,
@@ -198,14 +198,12 @@ function scrape(req: IncomingMessage, res: ServerResponse): void {
 
 /** The worker's endpoint, while it holds the port (or binds it). */
 let endpoint: MetricsEndpoint | undefined;
-/** The port was given up to the application: never taken again. */
-let released = false;
 
 /** Serve the first free port of the range; the application thread reads which one from `state`. */
 function listen(ports: readonly number[], state: Int32Array): void {
-  if (Atomics.load(state, PORT_STATE_RELEASED) === 1) {
-    // The application asked for the port before this thread got to bind it.
-    released = true;
+  // The application asked for the port (before this thread got to bind it, or since): never taken again.
+  const released = () => Atomics.load(state, PORT_STATE_RELEASED) === 1;
+  if (released()) {
     send({ kind: 'listening', port: undefined });
     return;
   }
@@ -214,12 +212,12 @@ function listen(ports: readonly number[], state: Int32Array): void {
     host: options.host,
     path: options.path,
     handle: scrape,
-    warn: ports.length === 1 ? (line) => busyPortWarning(ports[0], line, warn) : warn,
+    warn: busyPortReporter(ports, warn),
     onAttempt: (p) => Atomics.store(state, PORT_STATE_HELD, p ?? 0),
   });
   endpoint = e;
   void e.port.then((p) => {
-    send({ kind: 'listening', port: released ? undefined : p });
+    send({ kind: 'listening', port: released() ? undefined : p });
     const hostGroup = options.hostGroup;
     // The port is this process's: so is the group socket of that port (its workers join there).
     if (p !== undefined && hostGroup !== undefined && p === ports[0] && endpoint === e) {
@@ -238,7 +236,6 @@ port.on('message', (message: ToWorker) => {
   switch (message.kind) {
     case 'release': {
       // Closing the listening socket frees the port at once; connections already open finish.
-      released = true;
       const e = endpoint;
       endpoint = undefined;
       group?.close();
