@@ -8,7 +8,7 @@
  */
 import { isPatched, markPatched, type AnyFunction } from '../core/patch';
 import type { RouteReporter } from './framework';
-import { joinRoutePath, renderRoutePath } from './route-template';
+import { joinMounts, renderRoutePath } from './route-template';
 
 /** On a connect-style request (node IncomingMessage): the mount templates it is inside, joined. */
 export const MOUNT = Symbol('autoprom.mount');
@@ -36,9 +36,10 @@ export function handsOn(arg: unknown): boolean {
  * restored when it hands back with `next`. A plain handler (not a router or sub-application,
  * whose own routes are more precise and whose 404s stay unnamed) names the view by its mount.
  * Error handlers (4 arguments, told apart by their length) and autoprom's own wrappers are
- * returned as they are.
+ * returned as they are. `base` gives the mount templates between the one the request is inside
+ * and this handler's router, when the framework knows them without a wrapper (express.ts).
  */
-export function mountedHandler(fn: unknown, template: string, reporter: RouteReporter): unknown {
+export function mountedHandler(fn: unknown, template: string, reporter: RouteReporter, base?: () => string | undefined): unknown {
   if (typeof fn !== 'function' || fn.length > 3 || isPatched(fn)) return fn;
   const handler = fn as AnyFunction & { handle?: unknown; stack?: unknown };
   const plainHandler = typeof handler.handle !== 'function' && !Array.isArray(handler.stack);
@@ -46,7 +47,7 @@ export function mountedHandler(fn: unknown, template: string, reporter: RouteRep
     if (req === null || typeof req !== 'object' || typeof next !== 'function')
       return handler.apply(this, arguments as unknown as unknown[]);
     const previous = req[MOUNT];
-    const mount = previous === undefined ? template : joinRoutePath(previous, template);
+    const mount = joinMounts(base === undefined ? previous : joinMounts(previous, base()), template);
     req[MOUNT] = mount;
     let named = false;
     let before: string | undefined;

@@ -45,6 +45,13 @@ export function joinRoutePath(mount: string, route: string): string {
   return route.startsWith('/') ? base + route : `${base}/${route}`;
 }
 
+/** Two mount templates joined, where undefined and `` are no mount: `/api` + `/v1` gives `/api/v1`. */
+export function joinMounts(outer: string | undefined, inner: string | undefined): string | undefined {
+  if (outer === undefined || outer === '') return inner === '' ? undefined : inner;
+  if (inner === undefined || inner === '') return outer;
+  return joinRoutePath(outer, inner);
+}
+
 /**
  * The path argument of `app.use` / `router.use` as express reads it: the first argument
  * unless it is (an array whose first member is) a function, else the root `/`.

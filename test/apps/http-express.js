@@ -34,7 +34,14 @@ api.get('/hang', () => {
 const nested = express.Router();
 nested.get('/:name', (req, res) => res.send(`v:${req.params.name}`));
 api.use('/nested/:group', nested);
+// A plain handler mounted inside a mounted router: both mounts name it.
+api.use('/rpc', (req, res) => res.send('rpc'));
 app.use('/api', api);
+// One router mounted in two places: each request is named by the mount it came through.
+const shared = express.Router();
+shared.get('/ping/:n', (req, res) => res.send('pong'));
+app.use('/a', shared);
+app.use('/b', shared);
 // Many routes, for the cardinality bound.
 for (let i = 0; i < 30; i++) app.get(`/many-${i}`, (req, res) => res.send(String(i)));
 // A mounted sub-application.
