@@ -15,8 +15,82 @@ const esbuild = require('esbuild');
 const root = path.join(__dirname, '..');
 const dist = path.join(root, 'dist');
 
+/**
+ * Two index files of OpenTelemetry packages run far more at start than autoprom reads from them:
+ * - the Node.js resource detectors (host, OS, process, service instance id) load node:crypto and
+ *   node:os, which sdk-metrics' import of @opentelemetry/resources does at start, though autoprom
+ *   runs no detector;
+ * - semantic-conventions builds its deprecated constant tables (`SemanticAttributes`,
+ *   `SemanticResourceAttributes`), though the bundled code reads only stable constants.
+ * Each index is replaced by one with the same exports as getters: a part loads when one of its
+ * exports is first read. The build fails if an index is not the plain list of re-exports this
+ * expects, or if the exports differ.
+ */
+const LAZY_REEXPORTS =
+  /[\\/]@opentelemetry[\\/](?:resources[\\/]dist[\\/]detectors[\\/]platform[\\/]node|semantic-conventions[\\/]dist)[\\/]index\.cjs$/;
+
+function lazyReexports(file) {
+  const source = fs.readFileSync(file, 'utf8');
+  const modules = new Map();
+  const getters = [];
+  for (const line of source.split('\n').map((l) => l.trim())) {
+    let m;
+    if (line === '' || line === 'Object.defineProperty(exports, Symbol.toStringTag, { value: "Module" });') continue;
+    else if ((m = /^const (\w+) = require\(("[^"]+")\);$/.exec(line)) !== null) modules.set(m[1], m[2]);
+    else if ((m = /^exports\.(\w+) = (\w+)\.(\w+);$/.exec(line)) !== null && modules.has(m[2]))
+      getters.push(
+        `Object.defineProperty(exports, ${JSON.stringify(m[1])}, { enumerable: true, get: () => require(${modules.get(m[2])}).${m[3]} });`,
+      );
+    else throw new Error(`${file}: not a plain list of re-exports (${line}); scripts/bundle.js expects one`);
+  }
+  const contents = ['Object.defineProperty(exports, Symbol.toStringTag, { value: "Module" });', ...getters].join('\n');
+  const expected = Object.keys(require(file)).sort();
+  const exported = getters.map((g) => JSON.parse(/defineProperty\(exports, ("\w+")/.exec(g)[1])).sort();
+  if (JSON.stringify(expected) !== JSON.stringify(exported)) throw new Error(`${file}: lazy exports ${exported} differ from ${expected}`);
+  return contents;
+}
+
+const lazyDetectors = {
+  name: 'lazy-reexports',
+  setup(build) {
+    build.onLoad({ filter: LAZY_REEXPORTS }, (args) => ({
+      contents: lazyReexports(args.path),
+      loader: 'js',
+      resolveDir: path.dirname(args.path),
+    }));
+  },
+};
+
+/**
+ * require-in-the-middle's `debug`: the bundle's own copy, which reads nothing but DEBUG when it
+ * loads. Without DEBUG it would print nothing; loading it costs node:tty, node:os and
+ * supports-color (2 ms of a start). So it loads only where DEBUG is set.
+ */
+const debugOnlyWithDEBUG = {
+  name: 'debug-only-with-DEBUG',
+  setup(build) {
+    build.onResolve({ filter: /^debug$/ }, (args) => ({
+      path: require.resolve('debug', { paths: [args.resolveDir] }),
+      namespace: 'debug-only-with-DEBUG',
+    }));
+    build.onLoad({ filter: /.*/, namespace: 'debug-only-with-DEBUG' }, (args) => ({
+      contents: [
+        "'use strict';",
+        `module.exports = process.env.DEBUG ? require(${JSON.stringify(args.path)}) : function createDebug() {`,
+        '  const debug = function () {};',
+        '  debug.enabled = false;',
+        '  return debug;',
+        '};',
+      ].join('\n'),
+      loader: 'js',
+      resolveDir: path.dirname(args.path),
+    }));
+  },
+};
+
 const common = {
   bundle: true,
+  plugins: [lazyDetectors, debugOnlyWithDEBUG],
   platform: 'node',
   format: 'cjs',
   target: 'node22',
@@ -36,7 +110,8 @@ Object.defineProperty(exports, 'testutils', { get: () => require('./src/testutil
 /** The directories of the packages a build's inputs come from (a package nested in two versions counts twice). */
 function packagesOf(metafile, into) {
   for (const input of Object.keys(metafile.inputs)) {
-    const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+    // A plugin's module is named `namespace:path`.
+    const m = /^(?:[\w-]+:)?(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
     if (m !== null) into.add(path.resolve(root, m[1]));
   }
 }
@@ -92,6 +167,36 @@ async function main() {
     packagesOf(r.metafile, packages);
     fs.renameSync(out, where);
   }
+  // import-in-the-middle's in-thread loader (its register-hooks.mjs), as CommonJS: loaded as the ES
+  // modules it is written as, it costs a start about 10 ms of ES module resolution and of facades
+  // for the builtins it imports. Its generated wrappers still import the package's own
+  // lib/register.js (the URL below), the copy the bundled @opentelemetry/instrumentation hooks with.
+  const iitm = path.dirname(require.resolve('import-in-the-middle/package.json'));
+  const hooks = await esbuild.build({
+    ...common,
+    external: [],
+    stdin: {
+      contents: [
+        "'use strict';",
+        "const { createHook } = require('./create-hook.mjs');",
+        '/** register-hooks.mjs `register`, given what it reads from `import.meta`. */',
+        'exports.register = function register(options) {',
+        '  const hook = createHook({ url: IITM_HOOKS_URL });',
+        '  if (options) hook.applyOptions(options);',
+        "  require('node:module').registerHooks({ resolve: hook.resolveSync, load: hook.loadSync });",
+        '};',
+      ].join('\n'),
+      resolveDir: iitm,
+      sourcefile: 'iitm-sync-hooks-entry.js',
+      loader: 'js',
+    },
+    define: { 'import.meta.url': 'IITM_HOOKS_URL' },
+    banner: {
+      js: "var IITM_HOOKS_URL = require('node:url').pathToFileURL(require('node:path').join(require('node:path').dirname(require.resolve('import-in-the-middle')), 'register-hooks.mjs')).href;",
+    },
+    outfile: path.join(dist, 'src', 'iitm-sync-hooks.js'),
+  });
+  packagesOf(hooks.metafile, packages);
   // The preload as tsc wrote it, for the test of which module loads when (never in the package):
   // the bundle initializes each module at its first require, as the files do.
   fs.copyFileSync(path.join(dist, 'register.js'), path.join(dist, 'register-unbundled.js'));

@@ -16,9 +16,13 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as v8 from 'node:v8';
 import { Departed, sumCollections } from './aggregate';
 import { decodeCollection, type EncodedCollection, type Snapshot } from './snapshot';
+
+/** node:v8, loaded with the first group message (not at start: most processes never send one). */
+function v8(): typeof import('node:v8') {
+  return require('node:v8') as typeof import('node:v8');
+}
 
 /** Which processes are summed together, and which process outlives them (the anchor). */
 export interface GroupIdentity {
@@ -118,7 +122,7 @@ export class Wire {
         this.size = rest.length;
         let message: GroupMessage;
         try {
-          message = v8.deserialize(body) as GroupMessage;
+          message = v8().deserialize(body) as GroupMessage;
         } catch {
           socket.destroy();
           return;
@@ -130,7 +134,7 @@ export class Wire {
 
   send(message: GroupMessage): void {
     if (this.socket.destroyed) return;
-    const body = v8.serialize(message);
+    const body = v8().serialize(message);
     const head = Buffer.allocUnsafe(4);
     head.writeUInt32BE(body.length, 0);
     this.socket.write(Buffer.concat([head, body]));

@@ -4,7 +4,6 @@
  * gzip), plus the `autoprom_eventloop_blocked_seconds` gauge that every exposition carries.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { gzipSync } from 'node:zlib';
 import { CONTENT_TYPES, type ExpositionFormat } from './negotiate';
 import { renderPromFamilies } from '../app-metrics/prom-text';
 import { serializePrometheus, type MetricsInput } from './serialize';
@@ -73,7 +72,7 @@ export class RenderedCollection {
     const out: RenderedBody = {
       contentType: CONTENT_TYPES[format],
       contentEncoding: gzip ? 'gzip' : undefined,
-      body: gzip ? gzipSync(identity, GZIP) : identity,
+      body: gzip ? (require('node:zlib') as typeof import('node:zlib')).gzipSync(identity, GZIP) : identity,
     };
     if (blockedArgument === 0) {
       this.cache.set(key, out);
