@@ -6,6 +6,8 @@
  *
  * Options: --reps N --duration S --warmup S --connections C --scrapes N --startup-runs N
  *          --only id,id --no-peers --out FILE
+ *          --startup-only (the start-up table alone) --against FILE (another build's
+ *          dist/register.js, measured beside this one in the start-up table)
  */
 const { spawnSync } = require('node:child_process');
 const http = require('node:http');
@@ -47,6 +49,8 @@ function parseOptions(argv) {
     else if (a === '--no-peers') o.peers = false;
     else if (a === '--only') o.only = new Set(argv[++i].split(','));
     else if (a === '--out') o.out = argv[++i];
+    else if (a === '--startup-only') o.startupOnly = true;
+    else if (a === '--against') o.against = path.resolve(argv[++i]);
     else if (a.startsWith('--') && a.slice(2) in numbers) {
       const v = Number(argv[++i]);
       if (!Number.isInteger(v) || v < 0) throw new Error(`${a} needs a whole number, got ${argv[i]}`);
@@ -608,6 +612,12 @@ async function startupBench(o, peers) {
     { label: 'node -e 0', args: [] },
     { label: 'node -r autoprom/register -e 0', args: ['--require', REGISTER], autoprom: true },
   ];
+  if (o.against !== undefined)
+    subjectsList.splice(1, 0, {
+      label: `node -r ${path.relative(ROOT, o.against) || o.against} -e 0 (another build)`,
+      args: ['--require', o.against],
+      autoprom: true,
+    });
   if (peers.register)
     subjectsList.push({
       label: `node -r ${OTEL_AUTO}/register -e 0 (Prometheus exporter)`,
@@ -776,7 +786,12 @@ async function main() {
   );
   lines.push('');
 
-  if (o.profile) {
+  if (o.startupOnly) {
+    lines.push('### Startup');
+    lines.push('');
+    lines.push(await startupBench(o, peers));
+    lines.push('');
+  } else if (o.profile) {
     lines.push(`### CPU profile under load (wrk -t1 -c${o.connections}, ${o.warmup} s warm-up + ${o.duration} s)`);
     lines.push('');
     lines.push(await profileBench(o.only ? list : list.filter((s) => s.id === 'node-bare' || s.id === 'node-autoprom'), o, cpus));

@@ -5,7 +5,8 @@
  */
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
-import { MeterProvider, type IMetricReader, type ViewOptions } from '@opentelemetry/sdk-metrics';
+import type { IMetricReader, MeterProvider, ViewOptions } from '@opentelemetry/sdk-metrics';
+import { LazyMeterProvider } from './core/lazy-meters';
 import { FRAMEWORK_NAMES, parseConfig, type Config, type InstrumentationName } from './config';
 import { createInstrumentation, type AreaContext, type AreaSetup } from './core/area';
 import type { AppRegistriesInstrumentation } from './app-metrics/prom-client';
@@ -22,6 +23,7 @@ import { setRunningInstance } from './core/instance';
 export interface Autoprom {
   readonly config: Config;
   readonly registry: Registry;
+  /** OpenTelemetry's SDK MeterProvider (reading it creates it, if the first event-loop turn has not yet). */
   readonly meterProvider: MeterProvider;
   /** The Prometheus pull reader and renderer, when the prometheus exporter is on. */
   readonly exposition: Exposition | undefined;
@@ -123,13 +125,14 @@ export function start(env: NodeJS.ProcessEnv = process.env): Autoprom | undefine
       warn(`could not install the ES module hook (ES module imports of ${modules.join(', ')} stay unmeasured): ${errorText(err)}`);
     }
 
-    const readers: IMetricReader[] = [];
+    const readers: Array<() => IMetricReader> = [];
     let exposition: Exposition | undefined;
     let endpoint: MetricsWorker | undefined;
     if (config.prometheus) {
       const app = appRegistries;
       exposition = new Exposition([registry], app === undefined ? undefined : (exposed) => app.collect(exposed));
-      readers.push(exposition.reader);
+      const reader = exposition;
+      readers.push(() => reader.reader);
       // Its server runs in a worker thread, whose HTTP traffic this thread's diagnostics channels
       // never see; a server of this thread's (no worker) is never the application's either.
       endpoint = new MetricsWorker(exposition, {
@@ -157,15 +160,29 @@ export function start(env: NodeJS.ProcessEnv = process.env): Autoprom | undefine
         );
       }
     }
-    if (config.otlp) {
-      const otlp = createOtlpReader(registry, config.exportIntervalMillis);
-      if (otlp !== undefined) readers.push(otlp);
-    }
+    const otlp = config.otlp ? createOtlpReader(registry, config.exportIntervalMillis) : undefined;
+    if (otlp !== undefined) readers.push(() => otlp);
 
-    const meterProvider = new MeterProvider({ views: otelViews, readers });
+    // OpenTelemetry's SDK, created after the first event-loop turn (or before, at its first use).
+    const meterProvider = new LazyMeterProvider(() => {
+      const { MeterProvider } = require('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
+      return new MeterProvider({ views: otelViews, readers: readers.map((r) => r()) });
+    });
+    exposition?.collectsThrough(() => meterProvider.sdk());
+    // The OTLP reader exports on its own schedule, from the start.
+    if (otlp !== undefined) meterProvider.sdk();
+    else meterProvider.createSoon();
     appOtelApi.registerGlobal(withLatencyBuckets(meterProvider, config.latencyBuckets));
     registerInstrumentations({ instrumentations: [...instrumentations], meterProvider });
-    running = { config, registry, meterProvider, exposition, endpoint };
+    running = {
+      config,
+      registry,
+      get meterProvider() {
+        return meterProvider.sdk() as MeterProvider;
+      },
+      exposition,
+      endpoint,
+    };
     setRunningInstance({ config, registry, handleScrape: endpoint?.handle, renderExposition: exposition?.render.bind(exposition) });
     return running;
   } catch (err) {

@@ -19,6 +19,7 @@ describe("the app's own OpenTelemetry instruments", () => {
       await work(Number(app.ready.port));
       const e = await app.scrape();
       assert.equal(valueOf(e, 'shop_jobs_total', { kind: 'email' }), 3);
+      assert.equal(valueOf(e, 'shop_jobs_total', { kind: 'boot' }), 1);
       // 0.003 s and 1.5 s: in le="0.01" and le="2.5" of the latency buckets (OpenTelemetry's defaults put both in le="5").
       assert.equal(valueOf(e, 'shop_checkout_duration_bucket', { le: '0.01' }), 1);
       assert.equal(valueOf(e, 'shop_checkout_duration_bucket', { le: '1' }), 1);

@@ -3,16 +3,19 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { APPS, freePort, REGISTER_CJS, ROOT } from './helpers/child';
 
-/** What the preload itself needs: the API, the module hooks, the SDK and the Prometheus exporter. */
-const AT_START = [
-  '@opentelemetry/api',
+/** What the preload itself needs: the API and the module hooks. */
+const AT_START = ['@opentelemetry/api', '@opentelemetry/instrumentation'];
+
+/** After the first event-loop turn: the SDK and its Prometheus reader (core/lazy-meters.ts), and runtime-node. */
+const AFTER_FIRST_TURN = [
+  ...AT_START,
   '@opentelemetry/core',
   '@opentelemetry/exporter-prometheus',
-  '@opentelemetry/instrumentation',
+  '@opentelemetry/instrumentation-runtime-node',
   '@opentelemetry/resources',
   '@opentelemetry/sdk-metrics',
   '@opentelemetry/semantic-conventions',
-];
+].sort();
 
 /**
  * Which package loads when is read from `require.cache`, so under the preload as tsc wrote it:
@@ -34,9 +37,9 @@ async function run(app: string, register = REGISTER_CJS): Promise<string> {
 }
 
 describe('startup: instrumentations load when the application first needs them', () => {
-  it('loads runtime-node after the first event-loop turn, instrumentation-http at the first outgoing request, instrumentation-undici at the first fetch, nothing for pg', async () => {
+  it('loads the SDK and runtime-node after the first event-loop turn, instrumentation-http at the first outgoing request, instrumentation-undici at the first fetch, nothing for pg', async () => {
     const steps = JSON.parse(await run('lazy-load.js', REGISTER_UNBUNDLED)) as Record<string, string[]>;
-    const runtime = [...AT_START, '@opentelemetry/instrumentation-runtime-node'].sort();
+    const runtime = AFTER_FIRST_TURN;
     assert.deepEqual(steps, {
       preload: AT_START,
       firstTurn: runtime,

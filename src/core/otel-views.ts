@@ -6,7 +6,7 @@
  */
 import type { Attributes } from '@opentelemetry/api';
 import type { IAttributesProcessor, ViewOptions } from '@opentelemetry/sdk-metrics';
-import { AggregationType } from '@opentelemetry/sdk-metrics';
+import { DROP, EXPLICIT_BUCKET_HISTOGRAM } from './otel-enums';
 import { family, type FamilyName } from '../catalogue';
 import { exposedName, resolveBuckets, type RegistryOptions } from './registry';
 
@@ -65,7 +65,7 @@ export function renameView(
   };
   if (spec.type === 'histogram') {
     view.aggregation = {
-      type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM,
+      type: EXPLICIT_BUCKET_HISTOGRAM,
       options: { boundaries: [...resolveBuckets(spec.buckets, options.latencyBuckets)], recordMinMax: false },
     };
   }
@@ -86,5 +86,5 @@ export function boundedView(instrument: InstrumentSelector, options: RegistryOpt
  * same-named streams of other Views (sdk-metrics shares streams by name).
  */
 export function dropView(instrument: InstrumentSelector): ViewOptions {
-  return { meterName: instrument.meterName, instrumentName: instrument.instrumentName, aggregation: { type: AggregationType.DROP } };
+  return { meterName: instrument.meterName, instrumentName: instrument.instrumentName, aggregation: { type: DROP } };
 }

@@ -1,12 +1,6 @@
 import { ValueType } from '@opentelemetry/api';
-import {
-  AggregationTemporality,
-  DataPointType,
-  type CollectionResult,
-  type MetricData,
-  type MetricProducer,
-} from '@opentelemetry/sdk-metrics';
-import { resourceFromAttributes } from '@opentelemetry/resources';
+import type { CollectionResult, MetricData, MetricProducer } from '@opentelemetry/sdk-metrics';
+import { CUMULATIVE, HISTOGRAM_POINTS, SUM_POINTS } from './otel-enums';
 import type { HrTime } from '@opentelemetry/api';
 import { family as catalogueRow, POW2_BUCKETS, type CounterName, type FamilyName, type HistogramName } from '../catalogue';
 import type { BucketSpec, FamilySpec } from './catalogue-types';
@@ -97,8 +91,8 @@ export class Registry implements MetricProducer {
         }
         out.push({
           descriptor,
-          aggregationTemporality: AggregationTemporality.CUMULATIVE,
-          dataPointType: DataPointType.SUM,
+          aggregationTemporality: CUMULATIVE,
+          dataPointType: SUM_POINTS,
           isMonotonic: true,
           dataPoints,
         });
@@ -114,8 +108,8 @@ export class Registry implements MetricProducer {
         }
         out.push({
           descriptor,
-          aggregationTemporality: AggregationTemporality.CUMULATIVE,
-          dataPointType: DataPointType.HISTOGRAM,
+          aggregationTemporality: CUMULATIVE,
+          dataPointType: HISTOGRAM_POINTS,
           dataPoints,
         });
       }
@@ -125,10 +119,15 @@ export class Registry implements MetricProducer {
 
   async collect(): Promise<CollectionResult> {
     return {
-      resourceMetrics: { resource: resourceFromAttributes({}), scopeMetrics: [{ scope: SCOPE, metrics: this.metrics() }] },
+      resourceMetrics: { resource: emptyResource(), scopeMetrics: [{ scope: SCOPE, metrics: this.metrics() }] },
       errors: [],
     };
   }
+}
+
+/** @opentelemetry/resources, loaded with the first collection (not at start). */
+function emptyResource() {
+  return (require('@opentelemetry/resources') as typeof import('@opentelemetry/resources')).resourceFromAttributes({});
 }
 
 function toAttributes(names: readonly string[], values: readonly string[]): Record<string, string> {

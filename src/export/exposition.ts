@@ -1,4 +1,4 @@
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import type { MetricProducer } from '@opentelemetry/sdk-metrics';
 import { renderPromFamilies, type PromFamily } from '../app-metrics/prom-text';
 import { warn } from '../core/log';
@@ -24,8 +24,19 @@ export interface Gathered {
  * after OpenTelemetry's streams, as the reader would place them, but are read straight from
  * their series (`RegistryColumns`), which is most of a scrape's numbers at a fraction of the cost.
  */
+/** A collection of no OpenTelemetry stream (its MeterProvider could not be created). */
+const NO_OTEL_STREAMS = () => ({
+  resourceMetrics: {
+    resource: (require('@opentelemetry/resources') as typeof import('@opentelemetry/resources')).emptyResource(),
+    scopeMetrics: [],
+  },
+  errors: [] as unknown[],
+});
+
 export class Exposition {
-  readonly reader: PrometheusExporter;
+  private pullReader: PrometheusExporter | undefined;
+  /** Creates the MeterProvider the reader belongs to, when it does not exist yet (core/lazy-meters.ts). */
+  private sdk: (() => void) | undefined;
   private readonly registries: readonly Registry[];
   /** What the metrics worker holds: label values posted once per series. */
   private readonly columns: RegistryColumns;
@@ -38,15 +49,45 @@ export class Exposition {
     private readonly appFamilies?: AppFamiliesSource,
   ) {
     this.registries = producers.filter((p): p is Registry => p instanceof Registry);
-    this.reader = new PrometheusExporter({
-      preventServerStart: true,
-      withoutScopeInfo: true,
-      withoutTargetInfo: true,
-      metricProducers: producers.filter((p) => !(p instanceof Registry)),
-    });
+    this.otherProducers = producers.filter((p) => !(p instanceof Registry));
     const families = () => this.registryFamilies();
     this.columns = new RegistryColumns(families);
     this.renderColumns = new RegistryColumns(families);
+  }
+
+  private readonly otherProducers: MetricProducer[];
+
+  /**
+   * The pull reader for OpenTelemetry's streams, created (and exporter-prometheus loaded) when the
+   * MeterProvider that reads through it is.
+   */
+  get reader(): PrometheusExporter {
+    if (this.pullReader === undefined) {
+      const { PrometheusExporter } = require('@opentelemetry/exporter-prometheus') as typeof import('@opentelemetry/exporter-prometheus');
+      this.pullReader = new PrometheusExporter({
+        preventServerStart: true,
+        withoutScopeInfo: true,
+        withoutTargetInfo: true,
+        metricProducers: this.otherProducers,
+      });
+    }
+    return this.pullReader;
+  }
+
+  /** A collection first creates the MeterProvider (`create`) if it does not exist yet. */
+  collectsThrough(create: () => void): void {
+    this.sdk = create;
+  }
+
+  /** Whether OpenTelemetry's streams can be collected (the MeterProvider exists, or could be created now). */
+  private sdkReady(): boolean {
+    try {
+      this.sdk?.();
+      return true;
+    } catch {
+      // said once where the MeterProvider failed: autoprom's own families are served without it
+      return false;
+    }
   }
 
   private *registryFamilies() {
@@ -55,7 +96,7 @@ export class Exposition {
 
   /** OpenTelemetry's streams and the application's families (the asynchronous part of a collection). */
   async gather(): Promise<Gathered> {
-    const { resourceMetrics, errors } = await this.reader.collect();
+    const { resourceMetrics, errors } = this.sdkReady() ? await this.reader.collect() : NO_OTEL_STREAMS();
     for (const e of errors) warn(`metrics collection error: ${String(e)}`);
     if (this.appFamilies === undefined) return { others: resourceMetrics };
     const exposed = exposedFamilyNames({ scopeMetrics: [...resourceMetrics.scopeMetrics, { metrics: this.registryDescriptors() }] });
