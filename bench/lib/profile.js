@@ -28,7 +28,8 @@ function ownerOf(callFrame) {
     const rest = url.slice(nm + '/node_modules/'.length).split('/');
     return rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0];
   }
-  if (url.includes('/dist/src/') || url.includes('/dist/register')) return 'autoprom';
+  // dist/autoprom.js is the bundle: autoprom's code and the OpenTelemetry code it runs on.
+  if (url.includes('/dist/src/') || url.includes('/dist/register') || url.endsWith('/dist/autoprom.js')) return 'autoprom';
   if (url.includes('/bench/')) return 'bench app';
   return url;
 }
