@@ -141,53 +141,41 @@ class LazyMeter extends StandIn<Meter> implements Meter {
     return this.materialize();
   }
 
+  /** The SDK's instrument if the SDK exists, else a stand-in of `Kind` that becomes it. */
+  private instrument<T extends object>(
+    create: (meter: Meter) => T,
+    Kind: new (provider: LazyMeterProvider, make: () => T) => T & StandIn<T>,
+  ): T {
+    if (this.real !== undefined) return create(this.real);
+    return this.provider.standIn(new Kind(this.provider, () => create(this.meter())));
+  }
+
   createCounter(name: string, options?: MetricOptions): Counter {
-    return (
-      this.real?.createCounter(name, options) ??
-      this.provider.standIn(new LazyAdder(this.provider, () => this.meter().createCounter(name, options)))
-    );
+    return this.instrument((m) => m.createCounter(name, options), LazyAdder);
   }
 
   createUpDownCounter(name: string, options?: MetricOptions): UpDownCounter {
-    return (
-      this.real?.createUpDownCounter(name, options) ??
-      this.provider.standIn(new LazyAdder(this.provider, () => this.meter().createUpDownCounter(name, options)))
-    );
+    return this.instrument((m) => m.createUpDownCounter(name, options), LazyAdder);
   }
 
   createHistogram(name: string, options?: MetricOptions): Histogram {
-    return (
-      this.real?.createHistogram(name, options) ??
-      this.provider.standIn(new LazyRecorder(this.provider, () => this.meter().createHistogram(name, options)))
-    );
+    return this.instrument((m) => m.createHistogram(name, options), LazyRecorder);
   }
 
   createGauge(name: string, options?: MetricOptions): Gauge {
-    return (
-      this.real?.createGauge(name, options) ??
-      this.provider.standIn(new LazyRecorder(this.provider, () => this.meter().createGauge(name, options)))
-    );
+    return this.instrument((m) => m.createGauge(name, options), LazyRecorder);
   }
 
   createObservableGauge(name: string, options?: MetricOptions): ObservableGauge {
-    return (
-      this.real?.createObservableGauge(name, options) ??
-      this.provider.standIn(new LazyObservable(this.provider, () => this.meter().createObservableGauge(name, options)))
-    );
+    return this.instrument((m) => m.createObservableGauge(name, options), LazyObservable);
   }
 
   createObservableCounter(name: string, options?: MetricOptions): ObservableCounter {
-    return (
-      this.real?.createObservableCounter(name, options) ??
-      this.provider.standIn(new LazyObservable(this.provider, () => this.meter().createObservableCounter(name, options)))
-    );
+    return this.instrument((m) => m.createObservableCounter(name, options), LazyObservable);
   }
 
   createObservableUpDownCounter(name: string, options?: MetricOptions): ObservableUpDownCounter {
-    return (
-      this.real?.createObservableUpDownCounter(name, options) ??
-      this.provider.standIn(new LazyObservable(this.provider, () => this.meter().createObservableUpDownCounter(name, options)))
-    );
+    return this.instrument((m) => m.createObservableUpDownCounter(name, options), LazyObservable);
   }
 
   addBatchObservableCallback(callback: BatchObservableCallback, observables: Observable[]): void {
