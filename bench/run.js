@@ -186,36 +186,44 @@ function subjects(peers) {
     },
     ...stackTrio('express', `express ${v('express')}`),
     ...stackTrio('fastify', `fastify ${v('fastify')}`),
+    ...stackTrio('express', `express ${v('express')}`, 'mysql2'),
+    ...stackTrio('express', `express ${v('express')}`, 'sqlite'),
     ...frameworkPair('fastify', `fastify ${v('fastify')}`, 'fastify.js'),
     ...frameworkPair('nest', `NestJS ${v('@nestjs/core')} (express adapter)`, 'nest.js'),
     ...frameworkPair('next', `Next.js ${v('next')} (route handler, custom server)`, 'next.js', { needs: buildNextApp }),
   ];
 
   /**
-   * The realistic route (bench/apps/stack.js): one ioredis GET and one pg statement per request,
-   * bare, with autoprom, and with OpenTelemetry's zero-code preload.
+   * The realistic route (bench/apps/stack.js): one ioredis GET and one SQL statement per request
+   * (pg, mysql2 or better-sqlite3), bare, with autoprom, and with OpenTelemetry's zero-code preload.
    */
-  function stackTrio(framework, name) {
+  function stackTrio(framework, name, sql = 'pg') {
+    const id = sql === 'pg' ? `stack-${framework}` : `stack-${framework}-${sql}`;
     const base = {
-      group: `stack-${framework}-bare`,
+      group: `${id}-bare`,
       app: 'stack.js',
       path: '/users/42',
-      env: { STACK_FRAMEWORK: framework },
-      needs: servicesUp,
+      env: { STACK_FRAMEWORK: framework, STACK_SQL: sql },
+      needs: sql === 'mysql2' ? mariadbUp : servicesUp,
       stack: true,
     };
-    const what = `${name} route: ioredis ${v('ioredis')} GET + pg ${v('pg')} query`;
+    const statement = {
+      pg: `pg ${v('pg')} query`,
+      mysql2: `mysql2 ${v('mysql2')} query`,
+      sqlite: `better-sqlite3 ${v('better-sqlite3')} statement`,
+    }[sql];
+    const what = `${name} route: ioredis ${v('ioredis')} GET + ${statement}`;
     return [
-      { id: `stack-${framework}-bare`, label: `${what}, bare`, ...base },
+      { id: `${id}-bare`, label: `${what}, bare`, ...base },
       {
-        id: `stack-${framework}-autoprom`,
+        id: `${id}-autoprom`,
         label: `${what} + autoprom`,
         ...base,
         ...autoprom(),
         proof: ['django_db_execute_total', 'django_cache_get_total'],
       },
       {
-        id: `stack-${framework}-otel-auto`,
+        id: `${id}-otel-auto`,
         label: `${what} + OpenTelemetry zero-code`,
         ...base,
         otel: true,
@@ -250,6 +258,21 @@ function servicesUp() {
     missing.push('Redis on 127.0.0.1:6379 (redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no)');
   if (!probe(5432)) missing.push('PostgreSQL on 127.0.0.1:5432 (pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start)');
   if (missing.length > 0) throw new Error(`the realistic-stack rows need ${missing.join(' and ')}`);
+}
+
+/** The mysql2 realistic route also needs MariaDB (or MySQL) on 127.0.0.1:3306. */
+function mariadbUp() {
+  servicesUp();
+  const up =
+    spawnSync(
+      process.execPath,
+      ['-e', "require('node:net').connect(3306, '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(1))"],
+      { timeout: 5000 },
+    ).status === 0;
+  if (!up)
+    throw new Error(
+      'the mysql2 realistic-stack rows need MariaDB on 127.0.0.1:3306 (root, empty password, database test; .ci/run starts one)',
+    );
 }
 
 /** The Next.js subjects serve a production build of bench/apps/next-app (built once, offline). */
@@ -572,6 +595,68 @@ function hookCost(file, env) {
   return { ...JSON.parse(line), stderr: (r.stderr || '').trim() };
 }
 
+/**
+ * A per-operation script of test/apps run without and with the preload, `rounds` times in
+ * alternation: for each field of its JSON line (CPU µs per operation), the median bare figure and
+ * the median of the paired differences. The preload runs without its endpoint (nothing scrapes).
+ */
+async function pairedRuns(file, env, rounds, fields) {
+  const bare = fields.map(() => []);
+  const added = fields.map(() => []);
+  const run = async (preload) => {
+    const script = path.join(ROOT, 'test', 'apps', file);
+    const r = spawnSync(process.execPath, preload ? ['--require', REGISTER, script] : [script], {
+      // No endpoint thread: its start (CPU time of the same process) would land in the timed loop.
+      env: cleanEnv({ ...env, PROMETHEUS_METRICS_EXPORT_SERVER: 'false' }),
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 600000,
+    });
+    const line = (r.stdout || '').trim().split('\n').pop();
+    if (r.status !== 0 || !line) throw new Error(`${file} failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
+    return JSON.parse(line);
+  };
+  for (let i = 0; i < rounds; i++) {
+    let plain;
+    let withAutoprom;
+    if (i % 2 === 0) {
+      plain = await run(false);
+      withAutoprom = await run(true);
+    } else {
+      withAutoprom = await run(true);
+      plain = await run(false);
+    }
+    fields.forEach((f, j) => {
+      bare[j].push(plain[f]);
+      added[j].push(withAutoprom[f] - plain[f]);
+    });
+  }
+  return fields.map((_, j) => ({ bare: median(bare[j]), added: median(added[j]) }));
+}
+
+/** memcached on a free port for the memjs row (stopped by the caller), or why not. */
+async function startMemcached() {
+  if (!onPath('memcached')) return { why: 'memcached is not installed (apt-get install -y memcached)' };
+  const port = await freePort();
+  const proc = require('node:child_process').spawn(
+    'memcached',
+    ['-u', 'nobody', '-l', '127.0.0.1', '-p', String(port), '-U', '0', '-m', '16'],
+    {
+      stdio: 'ignore',
+    },
+  );
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise((resolve) => {
+      const s = require('node:net').connect(port, '127.0.0.1', () => (s.destroy(), resolve(true)));
+      s.once('error', () => resolve(false));
+    });
+    if (up) return { port, stop: () => proc.kill() };
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  proc.kill();
+  return { why: 'memcached did not start' };
+}
+
 async function microBench(o) {
   const n = o.smoke ? 3000 : 200000;
   const rounds = String(o.smoke ? 1 : o.reps);
@@ -602,8 +687,90 @@ async function microBench(o) {
         'no metric (instrumentation-ioredis records none)',
         '`node test/apps/redis-hook-cost.js`',
       ],
+      ...(await otherClients(o, us, plus)),
     ],
   );
+}
+
+/** The other instrumented clients: SQLite in process, mysql2's and postgres.js's hooks, node-redis and memjs against their servers. */
+async function otherClients(o, us, plus) {
+  const pairs = o.smoke ? 1 : Math.max(3, Math.min(o.reps, 5));
+  const rows = [];
+  const none = 'no zero-code OpenTelemetry metric';
+  for (const [client, what] of [
+    ['better-sqlite3', `better-sqlite3 ${versionOf('better-sqlite3')}`],
+    ['node:sqlite', 'node:sqlite'],
+  ]) {
+    for (const mode of ['text', 'insert']) {
+      process.stderr.write(`bench: ${client} ${mode} per statement…\n`);
+      const env = { DB_BENCH_CLIENT: client, DB_BENCH_MODE: mode, DB_BENCH_N: o.smoke ? '2000' : '100000' };
+      const [r] = await pairedRuns('db-bench-vendors.js', env, pairs, ['cpuUsPerStatement']);
+      rows.push([
+        `${what}, ${mode === 'text' ? '`SELECT 1`' : '`INSERT` (one model count)'}`,
+        us(r.bare),
+        plus(r.added),
+        none,
+        `\`DB_BENCH_CLIENT=${client} DB_BENCH_MODE=${mode} node [-r autoprom/register] test/apps/db-bench-vendors.js\``,
+      ]);
+    }
+  }
+  process.stderr.write('bench: mysql2 and postgres.js per statement…\n');
+  const hooks = hookCost('db-hook-cost.js', { DB_HOOK_N: o.smoke ? '5000' : '1000000' });
+  rows.push(
+    [
+      `mysql2 ${versionOf('mysql2')}, autoprom's subscriber on mysql2's tracing path (no server round trip)`,
+      '–',
+      plus(hooks.addedCpuUsPerStatement.mysql2),
+      none,
+      '`node test/apps/db-hook-cost.js`',
+    ],
+    [
+      `postgres.js ${versionOf('postgres')}, wrapped \`execute\` and settle (no server round trip)`,
+      '–',
+      plus(hooks.addedCpuUsPerStatement.postgresJs),
+      none,
+      '`node test/apps/db-hook-cost.js`',
+    ],
+  );
+  process.stderr.write('bench: node-redis per command…\n');
+  const [get, pipelinedGet] = await pairedRuns('cache-bench-node-redis.js', { AP_BENCH_N: o.smoke ? '2000' : '100000' }, pairs, [
+    'get',
+    'pipelinedGet',
+  ]);
+  rows.push(
+    [
+      `node-redis ${versionOf('redis')}, GET, 500 at a time against Redis`,
+      us(get.bare),
+      plus(get.added),
+      none,
+      '`node [-r autoprom/register] test/apps/cache-bench-node-redis.js`',
+    ],
+    [`node-redis ${versionOf('redis')}, GET in pipelines of 500`, us(pipelinedGet.bare), plus(pipelinedGet.added), none, 'the same'],
+  );
+  process.stderr.write('bench: memjs per read…\n');
+  const memcached = await startMemcached();
+  if (memcached.port === undefined)
+    rows.push([`memjs ${versionOf('memjs')}, GET`, '–', `not run: ${memcached.why}`, none, '`test/apps/cache-bench-memjs.js`']);
+  else {
+    try {
+      const [r] = await pairedRuns(
+        'cache-bench-memjs.js',
+        { AP_BENCH_N: o.smoke ? '2000' : '50000', AP_MEMCACHED_PORT: String(memcached.port) },
+        pairs,
+        ['get'],
+      );
+      rows.push([
+        `memjs ${versionOf('memjs')}, GET, 500 at a time against memcached`,
+        us(r.bare),
+        plus(r.added),
+        none,
+        '`AP_MEMCACHED_PORT=<port> node [-r autoprom/register] test/apps/cache-bench-memjs.js`',
+      ]);
+    } finally {
+      memcached.stop();
+    }
+  }
+  return rows;
 }
 
 // ---------- startup ----------
