@@ -32,22 +32,22 @@ const LAZY_REEXPORTS =
 function lazyReexports(file) {
   const source = fs.readFileSync(file, 'utf8');
   const modules = new Map();
+  const names = [];
   const getters = [];
   for (const line of source.split('\n').map((l) => l.trim())) {
     let m;
     if (line === '' || line === 'Object.defineProperty(exports, Symbol.toStringTag, { value: "Module" });') continue;
     else if ((m = /^const (\w+) = require\(("[^"]+")\);$/.exec(line)) !== null) modules.set(m[1], m[2]);
-    else if ((m = /^exports\.(\w+) = (\w+)\.(\w+);$/.exec(line)) !== null && modules.has(m[2]))
+    else if ((m = /^exports\.(\w+) = (\w+)\.(\w+);$/.exec(line)) !== null && modules.has(m[2])) {
+      names.push(m[1]);
       getters.push(
         `Object.defineProperty(exports, ${JSON.stringify(m[1])}, { enumerable: true, get: () => require(${modules.get(m[2])}).${m[3]} });`,
       );
-    else throw new Error(`${file}: not a plain list of re-exports (${line}); scripts/bundle.js expects one`);
+    } else throw new Error(`${file}: not a plain list of re-exports (${line}); scripts/bundle.js expects one`);
   }
-  const contents = ['Object.defineProperty(exports, Symbol.toStringTag, { value: "Module" });', ...getters].join('\n');
   const expected = Object.keys(require(file)).sort();
-  const exported = getters.map((g) => JSON.parse(/defineProperty\(exports, ("\w+")/.exec(g)[1])).sort();
-  if (JSON.stringify(expected) !== JSON.stringify(exported)) throw new Error(`${file}: lazy exports ${exported} differ from ${expected}`);
-  return contents;
+  if (JSON.stringify(expected) !== JSON.stringify(names.sort())) throw new Error(`${file}: lazy exports ${names} differ from ${expected}`);
+  return ['Object.defineProperty(exports, Symbol.toStringTag, { value: "Module" });', ...getters].join('\n');
 }
 
 const lazyDetectors = {

@@ -136,18 +136,13 @@ class LazyMeter extends StandIn<Meter> implements Meter {
     }
   }
 
-  /** The SDK's meter (the SDK exists: called from a stand-in's materialize). */
-  private meter(): Meter {
-    return this.materialize();
-  }
-
   /** The SDK's instrument if the SDK exists, else a stand-in of `Kind` that becomes it. */
   private instrument<T extends object>(
     create: (meter: Meter) => T,
     Kind: new (provider: LazyMeterProvider, make: () => T) => T & StandIn<T>,
   ): T {
     if (this.real !== undefined) return create(this.real);
-    return this.provider.standIn(new Kind(this.provider, () => create(this.meter())));
+    return this.provider.standIn(new Kind(this.provider, () => create(this.materialize())));
   }
 
   createCounter(name: string, options?: MetricOptions): Counter {

@@ -14,6 +14,15 @@ export interface Gathered {
   readonly others: MetricsInput;
 }
 
+/** A collection of no OpenTelemetry stream (its MeterProvider could not be created). */
+const NO_OTEL_STREAMS = () => ({
+  resourceMetrics: {
+    resource: (require('@opentelemetry/resources') as typeof import('@opentelemetry/resources')).emptyResource(),
+    scopeMetrics: [],
+  },
+  errors: [] as unknown[],
+});
+
 /**
  * OpenTelemetry's Prometheus exporter used as a pull reader, serialized django-style: no
  * `target_info`, no `otel_scope_*` labels, and no `# UNIT` lines (django's exposition has
@@ -24,20 +33,12 @@ export interface Gathered {
  * after OpenTelemetry's streams, as the reader would place them, but are read straight from
  * their series (`RegistryColumns`), which is most of a scrape's numbers at a fraction of the cost.
  */
-/** A collection of no OpenTelemetry stream (its MeterProvider could not be created). */
-const NO_OTEL_STREAMS = () => ({
-  resourceMetrics: {
-    resource: (require('@opentelemetry/resources') as typeof import('@opentelemetry/resources')).emptyResource(),
-    scopeMetrics: [],
-  },
-  errors: [] as unknown[],
-});
-
 export class Exposition {
   private pullReader: PrometheusExporter | undefined;
   /** Creates the MeterProvider the reader belongs to, when it does not exist yet (core/lazy-meters.ts). */
   private sdk: (() => void) | undefined;
   private readonly registries: readonly Registry[];
+  private readonly otherProducers: MetricProducer[];
   /** What the metrics worker holds: label values posted once per series. */
   private readonly columns: RegistryColumns;
   /** `render()`'s own pair, so that rendering here never puts the worker's dictionary out of step. */
@@ -54,8 +55,6 @@ export class Exposition {
     this.columns = new RegistryColumns(families);
     this.renderColumns = new RegistryColumns(families);
   }
-
-  private readonly otherProducers: MetricProducer[];
 
   /**
    * The pull reader for OpenTelemetry's streams, created (and exporter-prometheus loaded) when the

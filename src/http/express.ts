@@ -173,8 +173,10 @@ export class ExpressRoutesInstrumentation extends FrameworkInstrumentation {
         return this[ROUTE_VALUE];
       },
       set(this: RequestLike, value: unknown) {
+        const previous = this[ROUTE_VALUE];
         this[ROUTE_VALUE] = value;
-        if (value !== null && typeof value === 'object' && ROUTE_CLASSES.has(value.constructor)) {
+        // express assigns a route twice (when it matches, and in Route#dispatch): the view once.
+        if (value !== previous && value !== null && typeof value === 'object' && ROUTE_CLASSES.has(value.constructor)) {
           try {
             onRouteAssigned!(this, value as RouteLike);
           } catch (err) {
@@ -293,9 +295,18 @@ function mountLayer(parent: RouterLike, layer: LayerLike, template: string | und
   }
 }
 
-/** Wrap a mounted layer's handler (mount.ts): the wrapper keeps its mount on the request. */
+/** Wrap a mounted layer's handler (mount.ts): the wrapper keeps its mount on the request (its router's mounts computed once per change of mounts). */
 function wrapMountedLayer(parent: RouterLike, layer: LayerLike, template: string, reporter: RouteReporter): void {
-  layer.handle = mountedHandler(layer.handle, template, reporter, () => mountOf(parent)) as Fn;
+  let epoch = -1;
+  let base: string | undefined;
+  const baseOf = () => {
+    if (epoch !== mountEpoch) {
+      base = mountOf(parent);
+      epoch = mountEpoch;
+    }
+    return base;
+  };
+  layer.handle = mountedHandler(layer.handle, template, reporter, baseOf) as Fn;
 }
 
 /**
