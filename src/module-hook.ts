@@ -54,20 +54,32 @@ export function instrumentedModules(instrumentations: readonly Instrumentation[]
   return [...names];
 }
 
-interface SyncHooks {
-  register: (options: { include: string[] }) => void;
+type ResolveHook = (specifier: string, context: ResolveContext, next: (s: string, c?: ResolveContext) => ResolveResult) => ResolveResult;
+interface InThreadHooks {
+  resolve: ResolveHook;
+  load: unknown;
 }
+type CreateHooks = (options: { include: string[] }) => InThreadHooks;
 
 /**
- * import-in-the-middle's in-thread loader: the build's CommonJS copy of it (scripts/bundle.js,
- * 10 ms less of a start), or the package's own ES module where tsc alone built dist/.
+ * import-in-the-middle's in-thread loader (the hooks its register-hooks.mjs registers): the
+ * build's CommonJS copy of it (scripts/bundle.js, 10 ms less of a start), or the package's own
+ * ES modules where tsc alone built dist/.
  */
-function syncHooks(): SyncHooks {
+function inThreadHooks(): CreateHooks {
   try {
-    return require(packageFile('iitm-sync-hooks.js')) as SyncHooks;
+    return (require(packageFile('iitm-sync-hooks.js')) as { createHooks: CreateHooks }).createHooks;
   } catch (err) {
     if ((err as NodeJS.ErrnoException)?.code !== 'MODULE_NOT_FOUND') throw err;
-    return require('import-in-the-middle/register-hooks.mjs') as SyncHooks;
+    const { createHook } = require('import-in-the-middle/create-hook.mjs') as {
+      createHook: (meta: { url: string }) => { applyOptions: (o: unknown) => void; resolveSync: ResolveHook; loadSync: unknown };
+    };
+    const url = pathToFileURL(require.resolve('import-in-the-middle/register-hooks.mjs')).href;
+    return (options) => {
+      const hook = createHook({ url });
+      hook.applyOptions(options);
+      return { resolve: hook.resolveSync, load: hook.loadSync };
+    };
   }
 }
 
@@ -83,15 +95,95 @@ export function installModuleHook(names: string[]): ModuleHookKind | undefined {
   // Nothing to wrap: no hook at all (no loader thread, no resolution changes).
   if (modules.length === 0) return undefined;
   if (syncModuleHooksWork(process.version)) {
-    const hooks = syncHooks();
-    hooks.register({ include: modules });
+    const hooks = inThreadHooks()({ include: modules });
+    (require('node:module') as { registerHooks: RegisterHooks }).registerHooks({
+      resolve: resolveAsWithout(hooks.resolve),
+      load: hooks.load,
+    });
     // Node 24's `-e`/`-p` script then requires the builtin `module` through the new hooks with a
     // URL they cannot load (ENOENT 'module'), unless a require of it from a file went first.
     require('module');
     installed = 'sync';
   } else {
-    registerAsyncHook('import-in-the-middle/hook.mjs', pathToFileURL(__filename), { data: { include: modules } });
+    registerAsyncHook(pathToFileURL(packageFile('module-hook-async.mjs')), { data: { include: modules } });
     installed = 'async';
   }
   return installed;
+}
+
+interface ResolveResult {
+  url: string;
+  format?: string | null;
+  shortCircuit?: boolean;
+}
+interface ResolveContext {
+  conditions?: readonly string[];
+  parentURL?: string;
+}
+type RegisterHooks = (hooks: { resolve: ResolveHook; load: unknown }) => unknown;
+
+const IMPORT_META = 'node:internal/modules/esm/initialize_import_meta';
+
+/** Whether the resolution under way was asked for by `import.meta.resolve()` (Node's own frame is below). */
+function askedByImportMeta(hook: (...args: never[]) => unknown): boolean {
+  const prepare = Error.prepareStackTrace;
+  const limit = Error.stackTraceLimit;
+  const holder: { stack?: unknown } = {};
+  try {
+    Error.prepareStackTrace = (_err, sites) => sites;
+    Error.stackTraceLimit = 12;
+    Error.captureStackTrace(holder, hook);
+    const sites = holder.stack as NodeJS.CallSite[] | undefined;
+    return Array.isArray(sites) && sites.some((site) => site.getFileName() === IMPORT_META);
+  } catch {
+    return false;
+  } finally {
+    Error.prepareStackTrace = prepare;
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/**
+ * import-in-the-middle gives the wrapper of a module it wraps a second URL, the module's own one
+ * with `?iitm=true`, and `import.meta.resolve()` goes through the same resolve hook as an import.
+ * Its in-thread resolve hook, so wrapped, gives `import.meta.resolve()` the module's own URL, as
+ * without autoprom, and remembers it: an import of that very URL, but for the wrapper's own, is
+ * then given the wrapper, so `import(import.meta.resolve('pg'))` is the measured module, the one
+ * `import('pg')` gives. (A hook layer of its own would cost every `require()`: 12 ms of CPU for
+ * an app loading express, pg, ioredis, fastify and mysql2; the thread hook of Node 22.15 …
+ * 22.22.2 cannot tell `import.meta.resolve()`, see module-hook-async.mjs.)
+ */
+function resolveAsWithout(resolveThroughWrapper: ResolveHook): ResolveHook {
+  /** A wrapped module's own URL → its wrapper's URL, for the URLs given to `import.meta.resolve()`. */
+  const wrappers = new Map<string, string>();
+  const resolve: ResolveHook = (specifier, context, next) => {
+    const result = resolveThroughWrapper(specifier, context, next);
+    const url = result?.url;
+    if (typeof url !== 'string') return result;
+    if (url.indexOf('iitm=true') !== -1) {
+      if (!askedByImportMeta(resolve)) return result;
+      const own = withoutMark(url);
+      if (own === undefined) return result;
+      wrappers.set(own, url);
+      return { ...result, url: own };
+    }
+    if (wrappers.size === 0) return result;
+    const wrapper = wrappers.get(url);
+    if (wrapper === undefined || context.conditions?.includes('require') === true) return result;
+    if (context.parentURL === undefined || context.parentURL.includes('iitm=')) return result;
+    return { ...result, url: wrapper, shortCircuit: true };
+  };
+  return resolve;
+}
+
+/** `url` without import-in-the-middle's `iitm` search parameter (undefined where it is not one). */
+function withoutMark(url: string): string | undefined {
+  try {
+    const parsed = new URL(url);
+    if (parsed.searchParams.get('iitm') !== 'true') return undefined;
+    parsed.searchParams.delete('iitm');
+    return parsed.href;
+  } catch {
+    return undefined;
+  }
 }

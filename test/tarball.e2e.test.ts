@@ -49,7 +49,7 @@ describe('end to end: the packed tarball in a fresh app', function () {
     for (const f of files) {
       assert.match(
         f,
-        /^(package\.json|README\.md|LICENSE|dist\/THIRD-PARTY-LICENSES\.txt|dist\/register\.mjs|dist\/.+\.d\.ts|dist\/.+\.js|node_modules\/.+)$/,
+        /^(package\.json|README\.md|LICENSE|dist\/THIRD-PARTY-LICENSES\.txt|dist\/register\.mjs|dist\/src\/module-hook-async\.mjs|dist\/.+\.d\.ts|dist\/.+\.js|node_modules\/.+)$/,
         `unexpected file in the package: ${f}`,
       );
     }
@@ -58,6 +58,7 @@ describe('end to end: the packed tarball in a fresh app', function () {
       'dist/register.js',
       'dist/src/export/aggregator.js',
       'dist/src/export/worker.js',
+      'dist/src/iitm-sync-hooks.js',
       'dist/src/index.js',
       'dist/src/testutils.js',
       'dist/src/worker-thread.js',
