@@ -44,10 +44,25 @@ app.use('/a', shared);
 app.use('/b', shared);
 // Many routes, for the cardinality bound.
 for (let i = 0; i < 30; i++) app.get(`/many-${i}`, (req, res) => res.send(String(i)));
-// A mounted sub-application.
+// A mounted sub-application: its routes, a router and a sub-application of its own mounted with
+// a path, a plain handler mounted with a path, and middleware that answers or throws.
 const sub = express();
 sub.get('/things/:id', (req, res) => res.send(`thing ${req.params.id}`));
+const subRouter = express.Router();
+subRouter.get('/things/:id', (req, res) => res.send('deep'));
+sub.use('/deep', subRouter);
+const inner = express();
+inner.get('/x/:id', (req, res) => res.send('inner'));
+sub.use('/inner', inner);
+sub.use('/rpc', (req, res) => res.send('sub rpc'));
+sub.use((req, res, next) => (req.path === '/hello' ? res.send('hello') : next()));
+sub.use((req, res, next) => (req.path === '/mw-boom' ? next(new EvalError('sub middleware')) : next()));
 app.use('/sub', sub);
+// A sub-application mounted in two places.
+const twice = express();
+twice.get('/x/:id', (req, res) => res.send('twice'));
+app.use('/t1', twice);
+app.use('/t2', twice);
 app.get(/^\/regex\/(\d+)$/, (req, res) => res.send('regex'));
 app.get(['/list-a', '/list-b'], (req, res) => res.send('list'));
 app.get('/healthz', (req, res) => res.send('ok'));
