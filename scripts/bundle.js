@@ -120,6 +120,16 @@ function thirdPartyLicenses(packages) {
   const parts = [];
   const all = [...packages].map((dir) => ({ dir, pkg: JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) }));
   all.sort((a, b) => a.pkg.name.localeCompare(b.pkg.name) || a.pkg.version.localeCompare(b.pkg.version));
+  // Two copies of one package would be two module instances (two require hooks for
+  // @opentelemetry/instrumentation): dedupe them in package.json's overrides instead.
+  const twice = all.filter((p, i) => i > 0 && all[i - 1].pkg.name === p.pkg.name).map((p) => p.pkg.name);
+  if (twice.length > 0)
+    throw new Error(
+      `bundle: more than one copy of ${[...new Set(twice)].join(', ')} (${all
+        .filter((p) => twice.includes(p.pkg.name))
+        .map((p) => path.relative(root, p.dir))
+        .join(', ')})`,
+    );
   for (const { dir, pkg } of all) {
     const file = fs.readdirSync(dir).find((f) => /^(licen[sc]e|copying)(\.|$)/i.test(f));
     const text =
