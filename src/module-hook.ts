@@ -147,7 +147,7 @@ function askedByImportMeta(hook: (...args: never[]) => unknown): boolean {
  * import-in-the-middle gives the wrapper of a module it wraps a second URL, the module's own one
  * with `?iitm=true`, and `import.meta.resolve()` goes through the same resolve hook as an import.
  * Its in-thread resolve hook, so wrapped, gives `import.meta.resolve()` the module's own URL, as
- * without autoprom, and remembers it: an import of that very URL, but for the wrapper's own, is
+ * without autoprom, and remembers it: an import by that very URL, but for the wrapper's own, is
  * then given the wrapper, so `import(import.meta.resolve('pg'))` is the measured module, the one
  * `import('pg')` gives. (A hook layer of its own would cost every `require()`: 12 ms of CPU for
  * an app loading express, pg, ioredis, fastify and mysql2; the thread hook of Node 22.15 …
@@ -168,7 +168,8 @@ function resolveAsWithout(resolveThroughWrapper: ResolveHook): ResolveHook {
       return { ...result, url: own };
     }
     if (wrappers.size === 0) return result;
-    const wrapper = wrappers.get(url);
+    // Only that URL itself as the specifier (a relative import inside the package is its own).
+    const wrapper = wrappers.get(specifier);
     if (wrapper === undefined || context.conditions?.includes('require') === true) return result;
     if (context.parentURL === undefined || context.parentURL.includes('iitm=')) return result;
     return { ...result, url: wrapper, shortCircuit: true };
